@@ -1,0 +1,31 @@
+"""rxagents: LLM agent runs as ReactiveX Observables of typed stream events.
+
+Example:
+    >>> from rxagents import Agent, Runner
+    >>> from rxagents.testing import ScriptedModel, text
+    >>> agent = Agent("echo", model=ScriptedModel([[text("hello")]]))
+    >>> Runner.run_sync(agent, "hi").final_output
+    'hello'
+"""
+
+from rxagents.agent import Agent, Handoff, handoff
+from rxagents.context import RunContext
+from rxagents.model_settings import ModelSettings
+from rxagents.result import RunResult, Usage
+from rxagents.run import RunHandle, Runner, RunStream
+from rxagents.tools import FunctionTool, function_tool
+
+__all__ = [
+    "Agent",
+    "FunctionTool",
+    "Handoff",
+    "ModelSettings",
+    "RunContext",
+    "RunHandle",
+    "RunResult",
+    "RunStream",
+    "Runner",
+    "Usage",
+    "function_tool",
+    "handoff",
+]

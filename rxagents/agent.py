@@ -1,0 +1,133 @@
+"""Agents and handoffs."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+
+from rxagents.context import RunContext
+from rxagents.errors import UserError
+from rxagents.model_settings import ModelSettings
+from rxagents.tools import FunctionTool
+
+if TYPE_CHECKING:
+    from rxagents.models.base import Model
+
+__all__ = ["Agent", "Handoff", "handoff", "tool_name_for_agent"]
+
+TContext = TypeVar("TContext")
+
+Instructions = (
+    str
+    | Callable[[RunContext[Any]], str | Awaitable[str]]
+    | Callable[[RunContext[Any], "Agent[Any]"], str | Awaitable[str]]
+)
+
+
+def tool_name_for_agent(name: str) -> str:
+    """The SDK's handoff tool name: ``transfer_to_`` + the name in snake_case."""
+    snake = re.sub(r"[^a-zA-Z0-9]", "_", name.replace(" ", "_")).lower()
+    return f"transfer_to_{snake}"
+
+
+@dataclass(eq=False)
+class Handoff:
+    """A handoff offered to the model as a tool named ``transfer_to_<agent>``.
+
+    Attributes:
+        agent: the agent that takes over.
+        tool_name: the tool the model calls to hand off.
+        tool_description: the description the model sees.
+        on_handoff: called with the run context when the handoff happens.
+    """
+
+    agent: Agent[Any]
+    tool_name: str
+    tool_description: str
+    on_handoff: Callable[[RunContext[Any]], Any] | None = None
+
+
+def handoff(
+    agent: Agent[Any],
+    *,
+    tool_name_override: str | None = None,
+    tool_description_override: str | None = None,
+    on_handoff: Callable[[RunContext[Any]], Any] | None = None,
+) -> Handoff:
+    """Describe a handoff to ``agent``, with the SDK's defaults for name and description."""
+    if not getattr(agent, "name", None):
+        raise UserError("a handoff target must be an Agent with a non-empty name")
+    return Handoff(
+        agent=agent,
+        tool_name=tool_name_override or tool_name_for_agent(agent.name),
+        tool_description=tool_description_override or _default_description(agent),
+        on_handoff=on_handoff,
+    )
+
+
+def _default_description(agent: Agent[Any]) -> str:
+    extra = f" {agent.handoff_description}" if agent.handoff_description else ""
+    return f"Handoff to the {agent.name} agent to handle the request.{extra}"
+
+
+@dataclass(eq=False)
+class Agent(Generic[TContext]):
+    """An LLM with instructions, tools and agents it may hand off to.
+
+    Attributes:
+        name: identifies the agent in events, logs and handoff tool names.
+        instructions: the system prompt, or a function of the run context (and
+            optionally the agent) returning it, sync or async.
+        model: a :class:`~rxagents.models.Model`, a model name resolved by the
+            provider, or ``None`` for the provider's default.
+        tools: the tools the model may call.
+        handoffs: agents (or :func:`handoff` descriptions) the model may hand off to.
+        output_type: the type of the final output; the model is asked for JSON of
+            this type and its answer is validated by pydantic.
+        model_settings: sampling settings passed to the model.
+        handoff_description: shown to other agents' models in the handoff tool.
+        tool_error_behavior: ``"return_to_model"`` sends a tool's exception to the
+            model as the call's output; ``"raise"`` fails the run with
+            :class:`~rxagents.errors.ToolExecutionError`.
+    """
+
+    name: str
+    instructions: Instructions | None = None
+    model: Model | str | None = None
+    tools: Sequence[FunctionTool] = field(default_factory=list)
+    handoffs: Sequence[Agent[Any] | Handoff] = field(default_factory=list)
+    output_type: Any = None
+    model_settings: ModelSettings = field(default_factory=ModelSettings)
+    handoff_description: str | None = None
+    tool_error_behavior: Literal["return_to_model", "raise"] = "return_to_model"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise UserError("Agent(name=...) must be a non-empty string")
+
+    def __repr__(self) -> str:
+        return f"Agent(name={self.name!r})"
+
+    def clone(self, **changes: Any) -> Agent[TContext]:
+        """A copy of this agent with some fields changed."""
+        import dataclasses
+
+        return dataclasses.replace(self, **changes)
+
+    async def get_instructions(self, ctx: RunContext[TContext]) -> str | None:
+        """The system prompt for this turn."""
+        if self.instructions is None or isinstance(self.instructions, str):
+            return self.instructions
+        params = inspect.signature(self.instructions).parameters
+        fn: Any = self.instructions
+        value = fn(ctx, self) if len(params) >= 2 else fn(ctx)
+        if inspect.isawaitable(value):
+            value = await value
+        return str(value)
+
+    def get_handoffs(self) -> list[Handoff]:
+        """This agent's handoffs as :class:`Handoff` descriptions."""
+        return [h if isinstance(h, Handoff) else handoff(h) for h in self.handoffs]

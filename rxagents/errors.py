@@ -1,0 +1,69 @@
+"""The exceptions rxagents raises. Every one is an :class:`AgentsError`."""
+
+from __future__ import annotations
+
+__all__ = [
+    "AgentsError",
+    "MaxTurnsExceeded",
+    "ModelBehaviorError",
+    "ModelConnectionError",
+    "ModelHTTPError",
+    "RunCancelled",
+    "ScriptExhausted",
+    "ToolExecutionError",
+    "UserError",
+]
+
+
+class AgentsError(Exception):
+    """Base class of every error raised by rxagents."""
+
+
+class UserError(AgentsError):
+    """The library was configured or called wrongly; the message says how to fix it."""
+
+
+class MaxTurnsExceeded(AgentsError):
+    """The run used more model turns than ``max_turns`` allowed."""
+
+    def __init__(self, max_turns: int) -> None:
+        super().__init__(
+            f"the run exceeded max_turns={max_turns} without a final output; "
+            "raise max_turns or check why the agent keeps calling tools"
+        )
+        self.max_turns = max_turns
+
+
+class ModelBehaviorError(AgentsError):
+    """The model produced something the run cannot use (bad output, malformed stream)."""
+
+
+class ModelHTTPError(AgentsError):
+    """The model server answered with an HTTP error status after retries gave up."""
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(f"model server answered HTTP {status_code}: {message}")
+        self.status_code = status_code
+
+
+class ModelConnectionError(AgentsError):
+    """The connection to the model server failed or dropped mid-stream."""
+
+
+class ToolExecutionError(AgentsError):
+    """A tool raised and its agent has ``tool_error_behavior="raise"``."""
+
+    def __init__(self, tool_name: str, call_id: str, error: BaseException) -> None:
+        super().__init__(
+            f"tool {tool_name!r} (call {call_id}) raised {type(error).__name__}: {error}"
+        )
+        self.tool_name = tool_name
+        self.call_id = call_id
+
+
+class RunCancelled(AgentsError):
+    """The run was cancelled before it produced a final output."""
+
+
+class ScriptExhausted(AgentsError):
+    """A ScriptedModel was asked for more turns than it was given."""

@@ -1,0 +1,131 @@
+"""Stream events: what an rxagents Observable emits.
+
+The vocabulary is the OpenAI Agents SDK's (same class names, ``type`` and
+``name`` literals); every event also carries the ``run_id`` of its run and a
+``sequence_number`` counting 0, 1, 2, ... within that run.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal, TypeAlias
+
+from openai.types.responses import ResponseStreamEvent
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from rxagents._agent_ref import AgentRef
+from rxagents.items import RunItem
+from rxagents.result import RunResult
+
+__all__ = [
+    "AgentUpdatedStreamEvent",
+    "RawResponsesStreamEvent",
+    "RunCompletedStreamEvent",
+    "RunItemEventName",
+    "RunItemStreamEvent",
+    "StreamEvent",
+    "stream_event_adapter",
+]
+
+RunItemEventName: TypeAlias = Literal[
+    "message_output_created",
+    "handoff_requested",
+    "handoff_occured",  # sic: the SDK's spelling, kept for compatibility
+    "tool_called",
+    "tool_output",
+    "reasoning_item_created",
+]
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    run_id: str
+    """The run this event belongs to."""
+    sequence_number: int
+    """Position in its run: 0, 1, 2, ... without gaps."""
+
+    _defaults: ClassVar[dict[str, Any]] = {}
+
+    @classmethod
+    def _fast(cls, **values: Any) -> Any:
+        """Build without validation, for the run loop (its values are already typed).
+
+        Validating would re-validate the openai event inside (~20 µs) and
+        ``model_construct`` walks every field; this sets the instance dict directly.
+        """
+        obj = _new(cls)
+        values.update(cls._defaults)
+        obj.__dict__.update(values)
+        _set_fields_set(obj, frozenset(values))
+        _set_extra(obj, None)
+        _set_private(obj, None)
+        return obj
+
+
+_new = object.__new__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+
+
+class RawResponsesStreamEvent(_Event):
+    """A Responses API stream event from the model, passed through unchanged."""
+
+    type: Literal["raw_response_event"] = "raw_response_event"
+    data: ResponseStreamEvent
+    _defaults: ClassVar[dict[str, Any]] = {"type": "raw_response_event"}
+
+
+class RunItemStreamEvent(_Event):
+    """An item the run produced, emitted as soon as it is complete."""
+
+    type: Literal["run_item_stream_event"] = "run_item_stream_event"
+    name: RunItemEventName
+    item: RunItem
+    _defaults: ClassVar[dict[str, Any]] = {"type": "run_item_stream_event"}
+
+
+class AgentUpdatedStreamEvent(_Event):
+    """The agent in charge changed: at the start of a run and after each handoff."""
+
+    type: Literal["agent_updated_stream_event"] = "agent_updated_stream_event"
+    new_agent: AgentRef
+    _defaults: ClassVar[dict[str, Any]] = {"type": "agent_updated_stream_event"}
+
+
+class RunCompletedStreamEvent(_Event):
+    """The run's last event: its :class:`~rxagents.RunResult` (rxagents' addition)."""
+
+    type: Literal["run_completed_stream_event"] = "run_completed_stream_event"
+    result: RunResult
+    _defaults: ClassVar[dict[str, Any]] = {"type": "run_completed_stream_event"}
+
+
+StreamEvent: TypeAlias = Annotated[
+    RawResponsesStreamEvent
+    | RunItemStreamEvent
+    | AgentUpdatedStreamEvent
+    | RunCompletedStreamEvent,
+    Field(discriminator="type"),
+]
+"""Any event of a run, discriminated on ``type``."""
+
+stream_event_adapter: TypeAdapter[StreamEvent] = TypeAdapter(StreamEvent)
+"""Validates a :data:`StreamEvent` from JSON: ``stream_event_adapter.validate_json(line)``."""
+
+
+_RAW_FIELDS = frozenset({"run_id", "sequence_number", "data", "type"})
+
+
+def raw_event(
+    run_id: str, sequence_number: int, data: ResponseStreamEvent
+) -> RawResponsesStreamEvent:
+    """A :class:`RawResponsesStreamEvent` built on the hot path (~0.6 µs, no validation)."""
+    obj = _new(RawResponsesStreamEvent)
+    obj.__dict__.update(
+        run_id=run_id, sequence_number=sequence_number, data=data, type="raw_response_event"
+    )
+    _set_fields_set(obj, _RAW_FIELDS)
+    _set_extra(obj, None)
+    _set_private(obj, None)
+    return obj

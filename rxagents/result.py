@@ -1,0 +1,65 @@
+"""The result of a run and its token usage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rxagents._agent_ref import AgentRef
+from rxagents.items import RunItem
+
+__all__ = ["RunResult", "Usage"]
+
+
+class Usage(BaseModel):
+    """Requests and tokens used, summed over a run's model calls."""
+
+    model_config = ConfigDict(validate_assignment=False)
+
+    requests: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+
+    def add(self, input_tokens: int, output_tokens: int, total_tokens: int | None = None) -> None:
+        """Count one more model request."""
+        self.requests += 1
+        self.input_tokens += input_tokens
+        self.output_tokens += output_tokens
+        self.total_tokens += (
+            total_tokens if total_tokens is not None else input_tokens + output_tokens
+        )
+
+
+class RunResult(BaseModel):
+    """What a run produced.
+
+    Attributes:
+        input: the run's original input.
+        new_items: every item the run produced, in order.
+        final_output: the last agent's output: text, or an instance of its ``output_type``.
+        last_agent: the agent that produced the final output.
+        usage: requests and tokens over the whole run.
+        interrupted: the run was stopped with ``cancel(mode="after_turn")`` before a
+            final output; ``final_output`` is then ``None``.
+    """
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    input: str | list[dict[str, Any]]
+    new_items: list[RunItem] = Field(default_factory=list)
+    final_output: Any = None
+    last_agent: AgentRef
+    usage: Usage = Field(default_factory=Usage)
+    interrupted: bool = False
+
+    def to_input_list(self) -> list[dict[str, Any]]:
+        """The conversation so far as Responses input items: append the next user message."""
+        items: list[dict[str, Any]] = (
+            [{"role": "user", "content": self.input}]
+            if isinstance(self.input, str)
+            else list(self.input)
+        )
+        items.extend(item.to_input_item() for item in self.new_items)
+        return items

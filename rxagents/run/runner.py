@@ -1,0 +1,125 @@
+"""Runner: the SDK-shaped entry points."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from rxagents.agent import Agent
+from rxagents.models.base import ModelProvider
+from rxagents.result import RunResult
+from rxagents.run.handle import RunHandle
+from rxagents.run.loop import RunControl, run_events
+from rxagents.run.options import validate_agent_graph
+from rxagents.run.stream import RunStream
+
+__all__ = ["Runner"]
+
+Input = str | Sequence[dict[str, Any]]
+
+
+def new_run_id() -> str:
+    """A fresh run id."""
+    return f"run_{uuid.uuid4().hex}"
+
+
+class Runner:
+    """Runs agents. Every method takes the same arguments:
+
+    Args:
+        agent: the starting agent.
+        input: a user message, or Responses input items (e.g. ``result.to_input_list()``).
+        context: any object, passed to tools and dynamic instructions as ``ctx.context``.
+        max_turns: model calls allowed before :class:`~rxagents.errors.MaxTurnsExceeded`.
+        model_provider: resolves model names; default: see ``rxagents.models.provider``.
+    """
+
+    @staticmethod
+    def run_streamed(
+        agent: Agent[Any],
+        input: Input,
+        *,
+        context: Any = None,
+        max_turns: int = 10,
+        model_provider: ModelProvider | None = None,
+    ) -> RunStream:
+        """A cold Observable of the run's events: nothing runs until it is subscribed.
+
+        Raises:
+            UserError: at once, for bad configuration (duplicate tool names,
+                ``max_turns < 1``...), before any model call.
+        """
+        validate_agent_graph(agent, max_turns)
+
+        def factory() -> Any:
+            return run_events(
+                agent,
+                input,
+                run_id=new_run_id(),
+                context=context,
+                max_turns=max_turns,
+                model_provider=model_provider,
+            )
+
+        return RunStream(factory)
+
+    @staticmethod
+    async def run(
+        agent: Agent[Any],
+        input: Input,
+        *,
+        context: Any = None,
+        max_turns: int = 10,
+        model_provider: ModelProvider | None = None,
+    ) -> RunResult:
+        """Run to completion and return the :class:`~rxagents.RunResult`."""
+        stream = Runner.run_streamed(
+            agent, input, context=context, max_turns=max_turns, model_provider=model_provider
+        )
+        return await stream.result()
+
+    @staticmethod
+    def run_sync(
+        agent: Agent[Any],
+        input: Input,
+        *,
+        context: Any = None,
+        max_turns: int = 10,
+        model_provider: ModelProvider | None = None,
+    ) -> RunResult:
+        """:meth:`run` from synchronous code (starts and closes its own event loop)."""
+        return asyncio.run(
+            Runner.run(
+                agent, input, context=context, max_turns=max_turns, model_provider=model_provider
+            )
+        )
+
+    @staticmethod
+    def start(
+        agent: Agent[Any],
+        input: Input,
+        *,
+        context: Any = None,
+        max_turns: int = 10,
+        model_provider: ModelProvider | None = None,
+        run_id: str | None = None,
+    ) -> RunHandle:
+        """Start a hot run now (inside a running event loop) and return its handle."""
+        validate_agent_graph(agent, max_turns)
+        control = RunControl()
+        rid = run_id or new_run_id()
+
+        def factory() -> Any:
+            return run_events(
+                agent,
+                input,
+                run_id=rid,
+                context=context,
+                max_turns=max_turns,
+                model_provider=model_provider,
+                control=control,
+            )
+
+        return RunHandle(rid, RunStream(factory), control)

@@ -1,0 +1,210 @@
+"""Rx -> asyncio: iterate any Observable with ``async for``, through a bounded buffer.
+
+Producers of rxagents runs wait while the buffer is full (real backpressure:
+the model is never read more than ``maxsize`` events ahead). Sources that cannot
+wait (subjects, hot handles) meet the ``overflow`` policy instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator
+from types import TracebackType
+from typing import Literal, TypeAlias, TypeVar
+
+from reactivex import Observable, abc
+from reactivex.scheduler.eventloop import AsyncIOScheduler
+
+from rxagents.errors import AgentsError, UserError
+from rxagents.rx.backpressure import current_demand
+
+__all__ = ["BufferOverflow", "ObservableIterator", "Overflow", "aiter"]
+
+T = TypeVar("T")
+
+Overflow: TypeAlias = Literal["grow", "error", "drop_oldest", "drop_newest", "coalesce_text"]
+_POLICIES = ("grow", "error", "drop_oldest", "drop_newest", "coalesce_text")
+
+
+class BufferOverflow(AgentsError):
+    """A source that cannot wait outran an iterator with ``overflow="error"``."""
+
+
+class ObservableIterator(AsyncIterator[T]):
+    """An async iterator (and async context manager) over an Observable.
+
+    The subscription starts at the first ``__anext__`` (or ``__aenter__``);
+    ``aclose()``, ``break`` inside ``async with``, or leaving the block disposes
+    it, which cancels an rxagents run.
+
+    Args:
+        source: the Observable to iterate.
+        maxsize: how many items may wait in the buffer.
+        overflow: what to do when a source that cannot wait overfills it:
+            ``grow`` keeps everything, ``error`` fails with :class:`BufferOverflow`,
+            ``drop_oldest`` / ``drop_newest`` discard, ``coalesce_text`` merges
+            adjacent text deltas (lossless for text, other events are kept).
+    """
+
+    def __init__(self, source: Observable[T], maxsize: int = 256, overflow: Overflow = "grow"):
+        if maxsize < 1:
+            raise UserError(f"maxsize must be >= 1, got {maxsize}")
+        if overflow not in _POLICIES:
+            raise UserError(f"overflow must be one of {', '.join(_POLICIES)}; got {overflow!r}")
+        self._source = source
+        self._maxsize = maxsize
+        self._overflow = overflow
+        self._buffer: deque[T] = deque()
+        self._consumer: asyncio.Future[None] | None = None
+        self._producers: list[asyncio.Future[None]] = []
+        self._done = False
+        self._error: BaseException | None = None
+        self._subscription: abc.DisposableBase | None = None
+        self._closed = False
+        self.dropped = 0
+        """How many items the overflow policy discarded or merged away."""
+
+    # -- the demand a producer sees ----------------------------------------
+    def full(self) -> bool:
+        return len(self._buffer) >= self._maxsize and not self._closed
+
+    async def wait_for_space(self) -> None:
+        while self.full():
+            waiter = asyncio.get_running_loop().create_future()
+            self._producers.append(waiter)
+            await waiter
+
+    def _release_producers(self) -> None:
+        producers, self._producers = self._producers, []
+        for waiter in producers:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    # -- observer side ------------------------------------------------------
+    def _on_next(self, value: T) -> None:
+        if self._closed:
+            return
+        full = len(self._buffer) >= self._maxsize and self._overflow != "grow"
+        if full and not self._overflow_with(value):
+            return
+        self._buffer.append(value)
+        self._wake_consumer()
+
+    def _overflow_with(self, value: T) -> bool:
+        """Apply the policy; True when ``value`` should still be appended."""
+        if self._overflow == "error":
+            self._on_error(
+                BufferOverflow(
+                    f"consumer fell {len(self._buffer)} items behind a source that cannot wait "
+                    "(overflow='error'); consume faster or choose another overflow policy"
+                )
+            )
+            self._dispose()
+            return False
+        self.dropped += 1
+        if self._overflow == "drop_newest":
+            return False
+        if self._overflow == "drop_oldest":
+            self._buffer.popleft()
+            return True
+        from rxagents.rx.coalesce import merge_text_delta
+
+        merged = merge_text_delta(self._buffer[-1], value)
+        if merged is None:
+            self.dropped -= 1
+            return True
+        self._buffer[-1] = merged
+        return False
+
+    def _on_error(self, error: Exception) -> None:
+        if not self._done:
+            self._error = error
+            self._done = True
+            self._wake_consumer()
+
+    def _on_completed(self) -> None:
+        self._done = True
+        self._wake_consumer()
+
+    def _wake_consumer(self) -> None:
+        waiter = self._consumer
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    # -- consumer side ------------------------------------------------------
+    def _start(self) -> None:
+        loop = asyncio.get_running_loop()
+        token = current_demand.set(self)
+        try:
+            self._subscription = self._source.subscribe(
+                self._on_next,
+                self._on_error,
+                self._on_completed,
+                scheduler=AsyncIOScheduler(loop),
+            )
+        finally:
+            current_demand.reset(token)
+
+    def __aiter__(self) -> ObservableIterator[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        if self._subscription is None and not self._closed:
+            self._start()
+        while not self._buffer:
+            if self._done or self._closed:
+                if self._error is not None:
+                    error, self._error = self._error, None
+                    raise error
+                raise StopAsyncIteration
+            self._consumer = asyncio.get_running_loop().create_future()
+            try:
+                await self._consumer
+            finally:
+                self._consumer = None
+        value = self._buffer.popleft()
+        if self._producers and len(self._buffer) < self._maxsize:
+            self._release_producers()
+        return value
+
+    def _dispose(self) -> None:
+        if self._subscription is not None:
+            self._subscription.dispose()
+
+    async def aclose(self) -> None:
+        """Stop: dispose the subscription (cancelling the run) and drop what is buffered."""
+        if self._closed:
+            return
+        self._closed = True
+        self._dispose()
+        self._buffer.clear()
+        self._release_producers()
+        # Let the cancelled producer tasks run their cleanup before returning.
+        await asyncio.sleep(0)
+
+    async def __aenter__(self) -> ObservableIterator[T]:
+        if self._subscription is None:
+            self._start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+def aiter(
+    source: Observable[T], *, maxsize: int = 256, overflow: Overflow = "grow"
+) -> ObservableIterator[T]:
+    """Iterate an Observable: ``async for x in aiter(obs): ...``.
+
+    Example:
+        >>> async def texts(stream):
+        ...     async with aiter(stream.pipe(rxo.text_deltas())) as deltas:
+        ...         return [d async for d in deltas]
+    """
+    return ObservableIterator(source, maxsize, overflow)
