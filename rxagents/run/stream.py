@@ -45,10 +45,17 @@ class RunStream(Observable[StreamEvent]):
         super().__init__(subscribe)
 
     async def _recording(self) -> AsyncIterator[StreamEvent]:
-        async for event in self._factory():
-            if isinstance(event, RunCompletedStreamEvent):
-                self.last_result = event.result
-            yield event
+        events = self._factory()
+        try:
+            async for event in events:
+                if isinstance(event, RunCompletedStreamEvent):
+                    self.last_result = event.result
+                yield event
+        finally:
+            # Close the run now, not whenever the garbage collector finds it.
+            aclose = getattr(events, "aclose", None)
+            if aclose is not None:
+                await aclose()
 
     def events(
         self, *, maxsize: int = 256, overflow: Overflow = "grow"

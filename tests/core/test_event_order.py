@@ -12,7 +12,6 @@ from rxagents.errors import MaxTurnsExceeded, ModelBehaviorError, ToolExecutionE
 from rxagents.events import RunCompletedStreamEvent
 from rxagents.items import ToolCallOutputItem
 from rxagents.testing import ScriptedModel, raise_error, text, tool_call
-
 from tests.core.helpers import run_all, shape
 
 

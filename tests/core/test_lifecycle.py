@@ -10,10 +10,9 @@ from reactivex import operators as ops
 
 from rxagents import Agent, RunContext, Runner, function_tool
 from rxagents.errors import RunCancelled, UserError
-from rxagents.rx import aiter
 from rxagents.events import RunCompletedStreamEvent, StreamEvent, stream_event_adapter
+from rxagents.rx import aiter
 from rxagents.testing import ScriptedModel, text, tool_call
-
 from tests.core.helpers import run_all, shape
 
 
