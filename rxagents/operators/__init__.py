@@ -1,0 +1,31 @@
+"""Reusable Rx operators over run streams: ``from rxagents import operators as rxo``.
+
+Every operator is a factory returning ``Callable[[Observable[A]], Observable[B]]``
+for ``Observable.pipe``; each subscription keeps its own state, so one operator
+can be reused on many streams. Time-based operators take ``scheduler=None`` and
+use the subscription's scheduler, else an AsyncIOScheduler on the running loop.
+"""
+
+from rxagents.operators.filtering import (
+    AgentHandoff,
+    agent_updates,
+    handoffs,
+    of_type,
+    raw,
+    run_items,
+    text_deltas,
+    tool_calls,
+    tool_outputs,
+)
+
+__all__ = [
+    "AgentHandoff",
+    "agent_updates",
+    "handoffs",
+    "of_type",
+    "raw",
+    "run_items",
+    "text_deltas",
+    "tool_calls",
+    "tool_outputs",
+]

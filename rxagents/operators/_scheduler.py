@@ -1,0 +1,66 @@
+"""Which scheduler a time-based operator uses, and how long its durations are.
+
+The rule, for every time-based operator: the ``scheduler`` argument if given,
+else the scheduler the subscription was made with, else an
+:class:`~reactivex.scheduler.eventloop.AsyncIOScheduler` on the running loop.
+Never RxPY's ``TimeoutScheduler`` (one OS thread per timer, callbacks off the
+event loop). Schedulers that would block the subscribing thread to wait
+(immediate, current-thread, trampoline) are skipped when they arrive as the
+subscription's scheduler.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from reactivex import abc
+from reactivex.scheduler import CurrentThreadScheduler, ImmediateScheduler, TrampolineScheduler
+from reactivex.scheduler.eventloop import AsyncIOScheduler
+
+from rxagents.errors import UserError
+
+__all__ = ["Duration", "resolve_scheduler", "seconds"]
+
+Duration = float | timedelta
+"""A duration: seconds as a number, or a :class:`~datetime.timedelta`."""
+
+_BLOCKING = (ImmediateScheduler, CurrentThreadScheduler, TrampolineScheduler)
+
+
+def resolve_scheduler(
+    explicit: abc.SchedulerBase | None,
+    subscription: abc.SchedulerBase | None,
+    operator: str,
+) -> abc.SchedulerBase:
+    """The scheduler a time-based operator's subscription should use.
+
+    Args:
+        explicit: the operator's ``scheduler`` argument.
+        subscription: the scheduler passed to ``subscribe``.
+        operator: the operator's name, for the error message.
+
+    Raises:
+        UserError: neither scheduler was given and no asyncio loop is running.
+    """
+    if explicit is not None:
+        return explicit
+    if subscription is not None and not isinstance(subscription, _BLOCKING):
+        return subscription
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        raise UserError(
+            f"{operator}() needs a scheduler: subscribe inside a running asyncio event loop, "
+            f"or pass scheduler=... (e.g. reactivex.testing.TestScheduler() in tests)"
+        ) from None
+    return AsyncIOScheduler(loop)
+
+
+def seconds(value: Duration, name: str, operator: str, *, allow_zero: bool = False) -> float:
+    """``value`` in seconds, checked to be positive (or zero when allowed)."""
+    result = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    if result < 0 or (result == 0 and not allow_zero) or result != result:
+        bound = ">= 0" if allow_zero else "> 0"
+        raise UserError(f"{operator}(): {name} must be {bound} seconds, got {value!r}")
+    return result
