@@ -22,6 +22,7 @@ __all__ = [
     "RunCompletedStreamEvent",
     "RunItemEventName",
     "RunItemStreamEvent",
+    "RunRestartedStreamEvent",
     "StreamEvent",
     "stream_event_adapter",
 ]
@@ -101,11 +102,29 @@ class RunCompletedStreamEvent(_Event):
     _defaults: ClassVar[dict[str, Any]] = {"type": "run_completed_stream_event"}
 
 
+class RunRestartedStreamEvent(_Event):
+    """The run starts over from its first turn under the same ``run_id`` (rxagents' addition).
+
+    Only runs served by workers emit it (``rxagents.redis``): the worker running
+    the run was lost and another took it over. Events before it belong to the
+    abandoned attempt; consumers that accumulate (text, items) should reset.
+    The next event is the starting agent's :class:`AgentUpdatedStreamEvent`.
+    """
+
+    type: Literal["run_restarted_stream_event"] = "run_restarted_stream_event"
+    attempt: int
+    """This attempt's number: 2 for the first restart."""
+    reason: str
+    """Why the previous attempt was abandoned."""
+    _defaults: ClassVar[dict[str, Any]] = {"type": "run_restarted_stream_event"}
+
+
 StreamEvent: TypeAlias = Annotated[
     RawResponsesStreamEvent
     | RunItemStreamEvent
     | AgentUpdatedStreamEvent
-    | RunCompletedStreamEvent,
+    | RunCompletedStreamEvent
+    | RunRestartedStreamEvent,
     Field(discriminator="type"),
 ]
 """Any event of a run, discriminated on ``type``."""
