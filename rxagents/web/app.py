@@ -1,0 +1,225 @@
+"""The web app: start runs over HTTP, stream them over SSE or WebSocket, and a page.
+
+Endpoints (relative to where the app is mounted):
+
+- ``GET /``: the page (prompt box, live text, tool calls, agent changes, stop button).
+- ``POST /runs`` with ``{"input": "..."}``: start a run, answer ``201 {"id": ...}``.
+- ``GET /runs/{id}/events``: the run as Server-Sent Events from its start, or after
+  the ``Last-Event-ID`` header (or ``?after=N``).
+- ``WS /runs/{id}/ws``: the same events as JSON messages; send ``{"type": "cancel"}``
+  to stop the run; closing the socket stops it too.
+- ``POST /runs/{id}/cancel``: stop the run.
+
+Refusals are JSON ``{"error": code, "message": ...}``: 400 malformed JSON or bad
+``Last-Event-ID``, 404 unknown run, 413 body or input too large, 415 not JSON, 422
+missing or empty input, 429 too many concurrent runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+from collections.abc import AsyncIterator
+from importlib import resources
+from typing import Any
+
+from fastapi import FastAPI, Request, WebSocket
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from rxagents.agent import Agent
+from rxagents.errors import UserError
+from rxagents.sinks.sse import error_message, sse_response
+from rxagents.sinks.websocket import websocket_stream
+from rxagents.web.backend import InMemoryRunBackend, RunBackend, TooManyRuns, UnknownRun
+from rxagents.web.inputs import WebError, WebLimits, parse_after, read_input
+
+__all__ = ["create_app", "default_agent", "mount_agent"]
+
+_STATIC = {
+    "app.js": "text/javascript; charset=utf-8",
+    "app.css": "text/css; charset=utf-8",
+}
+_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+WS_UNKNOWN_RUN = 4404
+"""The WebSocket close code for an unknown run id (after a ``run_error`` message)."""
+
+
+def default_agent() -> Agent[Any]:
+    """The agent ``rxagents serve`` runs when given none: the default model provider's model."""
+    return Agent(
+        name="assistant",
+        instructions="You are a helpful assistant. Answer clearly and briefly.",
+    )
+
+
+def create_app(
+    agent: Agent[Any] | None = None,
+    backend: RunBackend | None = None,
+    *,
+    limits: WebLimits | None = None,
+    page: bool = True,
+    title: str = "rxagents",
+) -> FastAPI:
+    """A FastAPI app serving runs of ``agent`` (or of ``backend``'s runs).
+
+    Args:
+        agent: the agent runs start with; default :func:`default_agent`. Used to
+            build an :class:`~rxagents.web.InMemoryRunBackend` with its default
+            limits; pass ``backend`` instead to choose them.
+        backend: where runs live; give either this or ``agent``.
+        limits: request size limits and SSE timings (:class:`WebLimits`).
+        page: serve the HTML page at ``/``.
+        title: the page title.
+
+    Returns:
+        The app; its backend is ``app.state.rxagents_backend``. Its lifespan
+        cancels the backend's runs at shutdown (a mounted sub-app's lifespan
+        does not run: call ``await backend.aclose()`` from the parent's).
+
+    Raises:
+        UserError: both ``agent`` and ``backend`` were given.
+    """
+    if agent is not None and backend is not None:
+        raise UserError("give create_app either agent= or backend= (the backend owns its agent)")
+    run_backend: RunBackend = backend or InMemoryRunBackend(agent or default_agent())
+    web_limits = limits or WebLimits()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            await run_backend.aclose()
+
+    app = FastAPI(title=title, lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.rxagents_backend = run_backend
+    app.state.rxagents_limits = web_limits
+    _add_error_handlers(app)
+    _add_run_routes(app, run_backend, web_limits)
+    if page:
+        _add_page_routes(app, title)
+    return app
+
+
+def mount_agent(
+    app: Any,
+    agent: Agent[Any] | None = None,
+    *,
+    prefix: str = "/agent",
+    backend: RunBackend | None = None,
+    limits: WebLimits | None = None,
+    page: bool = True,
+) -> RunBackend:
+    """Mount the run endpoints (and page) of :func:`create_app` on any Starlette/FastAPI app.
+
+    Args:
+        app: a ``FastAPI`` or ``Starlette`` app (anything with ``mount(path, app)``).
+        agent: the agent runs start with (or give ``backend``).
+        prefix: where to mount, e.g. ``/agent`` gives ``POST /agent/runs``.
+        backend: where runs live; default an in-memory backend for ``agent``.
+        limits: see :class:`WebLimits`.
+        page: also serve the page at ``{prefix}/``.
+
+    Returns:
+        The backend, e.g. to ``await backend.aclose()`` in the parent app's lifespan.
+
+    Example:
+        >>> app = FastAPI()
+        >>> mount_agent(app, my_agent, prefix="/agent")  # doctest: +SKIP
+    """
+    if not prefix.startswith("/") or prefix.endswith("/"):
+        raise UserError(f"prefix must start with '/' and not end with one, got {prefix!r}")
+    sub = create_app(agent, backend, limits=limits, page=page)
+    app.mount(prefix, sub)
+    backend_of_sub: RunBackend = sub.state.rxagents_backend
+    return backend_of_sub
+
+
+def _error(status_code: int, code: str, message: str, **headers: str) -> JSONResponse:
+    return JSONResponse(
+        {"error": code, "message": message}, status_code=status_code, headers=headers or None
+    )
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    async def on_web_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, WebError)
+        return _error(exc.status_code, exc.code, exc.message)
+
+    async def on_unknown_run(_request: Request, exc: Exception) -> Response:
+        return _error(404, "unknown_run", str(exc))
+
+    async def on_too_many(_request: Request, exc: Exception) -> Response:
+        return _error(429, "too_many_runs", str(exc), **{"Retry-After": "1"})
+
+    app.add_exception_handler(WebError, on_web_error)
+    app.add_exception_handler(UnknownRun, on_unknown_run)
+    app.add_exception_handler(TooManyRuns, on_too_many)
+
+
+def _add_run_routes(app: FastAPI, backend: RunBackend, limits: WebLimits) -> None:
+    @app.post("/runs", status_code=201)
+    async def start_run(request: Request) -> JSONResponse:
+        """Start a run on ``{"input": "..."}``; answers ``{"id": ...}``."""
+        text = await read_input(request, limits)
+        run_id = await backend.start(text)
+        return JSONResponse({"id": run_id}, status_code=201)
+
+    @app.get("/runs/{run_id}/events")
+    async def run_events(run_id: str, request: Request) -> Response:
+        """The run's events as Server-Sent Events (resumable with ``Last-Event-ID``)."""
+        after = parse_after(request.headers.get("last-event-id"), request.query_params.get("after"))
+        events = await backend.events(run_id, after)
+        return sse_response(events, ping=limits.ping_seconds, retry_ms=limits.retry_ms)
+
+    @app.post("/runs/{run_id}/cancel")
+    async def cancel_run(run_id: str) -> JSONResponse:
+        """Stop the run now (a no-op if it has ended)."""
+        await backend.cancel(run_id)
+        return JSONResponse({"id": run_id, "cancel_requested": True})
+
+    @app.websocket("/runs/{run_id}/ws")
+    async def run_websocket(websocket: WebSocket, run_id: str) -> None:
+        """The run's events as JSON messages; ``{"type": "cancel"}`` stops it."""
+        await websocket.accept()
+        try:
+            after = parse_after(None, websocket.query_params.get("after"))
+            events = await backend.events(run_id, after)
+        except (UnknownRun, WebError) as exc:
+            await websocket.send_json(error_message(exc))
+            code = WS_UNKNOWN_RUN if isinstance(exc, UnknownRun) else 4400
+            await websocket.close(code=code)
+            return
+
+        async def cancel() -> None:
+            with contextlib.suppress(UnknownRun):
+                await backend.cancel(run_id)
+
+        await websocket_stream(websocket, events, cancel=cancel)
+
+
+def _add_page_routes(app: FastAPI, title: str) -> None:
+    static = resources.files("rxagents.web").joinpath("static")
+    template = static.joinpath("index.html").read_text(encoding="utf-8")
+    assets = {name: static.joinpath(name).read_bytes() for name in _STATIC}
+    headers = {"Content-Security-Policy": _CSP, "X-Content-Type-Options": "nosniff"}
+
+    @app.get("/", response_class=HTMLResponse)
+    async def index_page(request: Request) -> HTMLResponse:
+        """The page: type a prompt, watch the run stream."""
+        base = html.escape(str(request.scope.get("root_path", "")).rstrip("/"), quote=True)
+        body = template.replace("{{BASE}}", base).replace("{{TITLE}}", html.escape(title))
+        return HTMLResponse(body, headers=headers)
+
+    def asset_route(name: str, media_type: str) -> None:
+        async def asset() -> Response:
+            return Response(assets[name], media_type=media_type, headers=headers)
+
+        app.add_api_route(f"/{name}", asset, methods=["GET"], include_in_schema=False)
+
+    for name, media_type in _STATIC.items():
+        asset_route(name, media_type)
+

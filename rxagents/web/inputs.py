@@ -1,0 +1,148 @@
+"""What the web endpoints accept: limits, request parsing, and the JSON errors they answer."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from rxagents.errors import AgentsError, UserError
+
+__all__ = ["WebError", "WebLimits", "parse_after", "read_input"]
+
+
+@dataclass(frozen=True)
+class WebLimits:
+    """Limits of the web endpoints.
+
+    Attributes:
+        max_input_chars: longest accepted ``input`` (characters); longer answers 413.
+        max_body_bytes: largest accepted ``POST /runs`` body (bytes); larger answers 413.
+        ping_seconds: seconds between SSE heartbeat comments while a run is idle.
+        retry_ms: the reconnection delay the SSE stream asks browsers to use.
+    """
+
+    max_input_chars: int = 32_000
+    max_body_bytes: int = 256 * 1024
+    ping_seconds: float = 15.0
+    retry_ms: int = 1000
+
+    def __post_init__(self) -> None:
+        if self.max_input_chars < 1:
+            raise UserError(f"max_input_chars must be >= 1, got {self.max_input_chars}")
+        if self.max_body_bytes < 16:
+            raise UserError(f"max_body_bytes must be >= 16, got {self.max_body_bytes}")
+        if self.ping_seconds < 0:
+            raise UserError(f"ping_seconds must be >= 0, got {self.ping_seconds}")
+        if self.retry_ms < 0:
+            raise UserError(f"retry_ms must be >= 0, got {self.retry_ms}")
+
+
+class WebError(AgentsError):
+    """A request the endpoints refuse; answered as ``{"error": code, "message": ...}``."""
+
+    def __init__(self, status_code: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+
+
+async def read_input(request: Request, limits: WebLimits) -> str:
+    """The ``input`` string of a ``POST /runs`` body ``{"input": "..."}``.
+
+    Raises:
+        WebError: 415 not JSON, 413 too large, 400 malformed JSON, 422 no usable input.
+    """
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise WebError(
+            415,
+            "unsupported_media_type",
+            "send the body as JSON with the header Content-Type: application/json, "
+            'e.g. {"input": "Hello"}',
+        )
+    too_large = WebError(
+        413,
+        "body_too_large",
+        f"the request body is larger than {limits.max_body_bytes} bytes",
+    )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limits.max_body_bytes:
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limits.max_body_bytes:
+            raise too_large
+    try:
+        data = json.loads(body)
+    except UnicodeDecodeError as exc:
+        raise WebError(400, "invalid_json", f"the body is not UTF-8 text: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise WebError(
+            400,
+            "invalid_json",
+            f"the body is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
+            'send e.g. {"input": "Hello"}',
+        ) from None
+    if not isinstance(data, dict):
+        raise WebError(
+            422,
+            "invalid_body",
+            f'the body must be a JSON object like {{"input": "Hello"}}, got {_json_kind(data)}',
+        )
+    if "input" not in data:
+        raise WebError(
+            422, "missing_input", 'the body has no "input" field; send {"input": "your prompt"}'
+        )
+    value = data["input"]
+    if not isinstance(value, str):
+        raise WebError(422, "invalid_input", f'"input" must be a string, got {_json_kind(value)}')
+    if not value.strip():
+        raise WebError(422, "empty_input", '"input" is empty; send some text to the agent')
+    if len(value) > limits.max_input_chars:
+        raise WebError(
+            413,
+            "input_too_large",
+            f'"input" has {len(value)} characters; the limit is {limits.max_input_chars}',
+        )
+    return value
+
+
+def parse_after(last_event_id: str | None, after: str | None) -> int | None:
+    """The sequence number to resume after: the ``Last-Event-ID`` header or ``?after=``.
+
+    Raises:
+        WebError: 400 when the value is not a whole number >= -1.
+    """
+    raw = last_event_id if last_event_id not in (None, "") else after
+    if raw is None or raw == "":
+        return None
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = -2
+    if value < -1:
+        raise WebError(
+            400,
+            "invalid_last_event_id",
+            f"Last-Event-ID / after must be the sequence number of an event received, "
+            f"got {raw[:40]!r}",
+        )
+    return value
+
+
+def _json_kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    return "an object"

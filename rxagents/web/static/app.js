@@ -1,0 +1,200 @@
+// The rxagents page: start a run, show its events live, stop it.
+// Plain browser JavaScript: fetch() starts and stops runs, EventSource streams them.
+// Everything the model or tools produce is inserted as text (textContent), never as HTML.
+"use strict";
+
+(function () {
+  const base = document.querySelector('meta[name="rxagents-base"]').content;
+  const form = document.getElementById("prompt-form");
+  const prompt = document.getElementById("prompt");
+  const sendButton = document.getElementById("send");
+  const stopButton = document.getElementById("stop");
+  const statusLine = document.getElementById("status");
+  const output = document.getElementById("output");
+
+  let source = null;      // the EventSource of the current run
+  let runId = null;
+  let lastSeq = -1;       // highest sequence_number shown (guards against repeats)
+  let textBlock = null;   // the element text deltas are appended to
+  let runStart = null;    // the first element of this run's output (for restarts)
+
+  function setStatus(status, detail) {
+    statusLine.dataset.status = status;
+    statusLine.textContent = detail ? status + ": " + detail : status;
+  }
+
+  function add(className, label, body) {
+    const element = document.createElement("div");
+    element.className = className;
+    if (label) {
+      const strong = document.createElement("span");
+      strong.className = "label";
+      strong.textContent = label;
+      element.appendChild(strong);
+    }
+    if (body !== undefined) {
+      element.appendChild(document.createTextNode(label ? " " + body : body));
+    }
+    output.appendChild(element);
+    textBlock = null;
+    return element;
+  }
+
+  function appendText(delta) {
+    if (textBlock === null) {
+      textBlock = document.createElement("div");
+      textBlock.className = "text";
+      output.appendChild(textBlock);
+    }
+    textBlock.appendChild(document.createTextNode(delta));
+  }
+
+  function show(value) {
+    return typeof value === "string" ? value : JSON.stringify(value);
+  }
+
+  function finish(status, detail) {
+    if (source !== null) {
+      source.close();
+      source = null;
+    }
+    stopButton.disabled = true;
+    sendButton.disabled = false;
+    setStatus(status, detail);
+  }
+
+  // Each handler gets the parsed event; the SSE event name is the event's type.
+  const handlers = {
+    agent_updated_stream_event(event) {
+      add("agent", "agent:", event.new_agent);
+    },
+    raw_response_event(event) {
+      if (event.data.type === "response.output_text.delta") {
+        appendText(event.data.delta);
+      }
+    },
+    run_item_stream_event(event) {
+      const item = event.item;
+      const raw = item.raw_item || {};
+      switch (event.name) {
+        case "tool_called":
+          add("tool tool-call", "tool call:", raw.name + "(" + (raw.arguments || "") + ")");
+          break;
+        case "tool_output":
+          add("tool tool-output", "tool output:", show(item.output));
+          break;
+        case "handoff_requested":
+          add("handoff", "handoff requested:", raw.name || "");
+          break;
+        case "handoff_occured":
+          add("handoff", "handoff:", item.source_agent + " \u2192 " + item.target_agent);
+          break;
+        case "message_output_created":
+          textBlock = null; // the next message starts a new block
+          break;
+        default:
+          break;
+      }
+    },
+    run_restarted_stream_event(event) {
+      // A worker restarted the run: drop what the abandoned attempt showed.
+      while (runStart !== null && runStart.nextSibling !== null) {
+        output.removeChild(runStart.nextSibling);
+      }
+      add("agent", "run restarted:", "attempt " + event.attempt + " (" + event.reason + ")");
+    },
+    run_completed_stream_event() {
+      setStatus("completed");
+    },
+  };
+
+  function listen(stream) {
+    for (const [type, handle] of Object.entries(handlers)) {
+      stream.addEventListener(type, function (message) {
+        const event = JSON.parse(message.data);
+        if (event.sequence_number <= lastSeq) {
+          return;
+        }
+        lastSeq = event.sequence_number;
+        handle(event);
+      });
+    }
+    stream.addEventListener("run_error", function (message) {
+      const error = JSON.parse(message.data);
+      add("error", error.error + ":", error.message);
+    });
+    stream.addEventListener("done", function (message) {
+      const done = JSON.parse(message.data);
+      finish(done.status);
+    });
+    stream.addEventListener("error", function () {
+      // A connection problem (not a run error): EventSource reconnects by itself
+      // and the server resumes after the Last-Event-ID it sends.
+      if (stream.readyState === EventSource.CLOSED) {
+        finish("failed", "the connection to the server was lost");
+      } else {
+        setStatus("reconnecting");
+      }
+    });
+  }
+
+  async function start(text) {
+    sendButton.disabled = true;
+    output.textContent = "";
+    runStart = add("prompt-echo", "", text);
+    lastSeq = -1;
+    setStatus("starting");
+    let response;
+    try {
+      response = await fetch(base + "/runs", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ input: text }),
+      });
+    } catch (error) {
+      finish("failed", "could not reach the server");
+      return;
+    }
+    const body = await response.json().catch(function () { return {}; });
+    if (!response.ok) {
+      add("error", "refused:", body.message || response.statusText);
+      finish("failed", "HTTP " + response.status);
+      return;
+    }
+    runId = body.id;
+    stopButton.disabled = false;
+    setStatus("running");
+    source = new EventSource(base + "/runs/" + encodeURIComponent(runId) + "/events");
+    listen(source);
+  }
+
+  async function stop() {
+    if (runId === null) {
+      return;
+    }
+    stopButton.disabled = true;
+    setStatus("stopping");
+    try {
+      await fetch(base + "/runs/" + encodeURIComponent(runId) + "/cancel", { method: "POST" });
+    } catch (error) {
+      setStatus("failed", "could not reach the server to stop the run");
+    }
+    // The stream then ends with done {"status": "cancelled"}.
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    const text = prompt.value.trim();
+    if (text !== "" && !sendButton.disabled) {
+      start(text);
+    }
+  });
+  prompt.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  stopButton.addEventListener("click", stop);
+  setStatus("idle");
+})();
