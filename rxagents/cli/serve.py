@@ -1,9 +1,112 @@
-"""`rxagents serve`."""
+"""`rxagents serve`: the web app (SSE, WebSocket, the page) on uvicorn."""
 
 from __future__ import annotations
 
+import ipaddress
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from rxagents.errors import UserError
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+__all__ = ["build_app", "register"]
+
+
+def build_app(
+    agent_spec: str | None = None,
+    *,
+    max_concurrent: int = 8,
+    max_runs: int = 100,
+    ttl: float = 600.0,
+    max_input_chars: int = 32_000,
+) -> FastAPI:
+    """The app ``rxagents serve`` runs: an in-memory backend for the agent of ``agent_spec``.
+
+    Args:
+        agent_spec: ``file.py:variable`` or ``package.module:variable``; ``None`` runs
+            :func:`rxagents.web.app.default_agent` on the default model provider.
+        max_concurrent: running runs allowed at once (more answer 429).
+        max_runs: runs held at once, running or finished.
+        ttl: seconds a finished run stays readable.
+        max_input_chars: longest accepted prompt.
+
+    Raises:
+        UserError: the web extra is missing, or the agent spec or a limit is wrong.
+    """
+    try:
+        from rxagents.web.app import create_app, default_agent
+        from rxagents.web.backend import InMemoryRunBackend
+        from rxagents.web.inputs import WebLimits
+    except ImportError as exc:
+        raise UserError(
+            f"rxagents serve needs the web extra ({exc.name} is missing): "
+            "pip install 'rxagents[web]'"
+        ) from exc
+    from rxagents.cli.agent_loader import load_agent
+
+    agent = load_agent(agent_spec) if agent_spec else default_agent()
+    backend = InMemoryRunBackend(agent, max_concurrent=max_concurrent, max_runs=max_runs, ttl=ttl)
+    return create_app(backend=backend, limits=WebLimits(max_input_chars=max_input_chars))
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def register(app: typer.Typer) -> None:
-    """Add this subcommand to ``app`` (not written yet: registers nothing)."""
+    """Add ``serve`` to ``app``."""
+
+    @app.command()
+    def serve(
+        host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+        port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+        agent: Annotated[
+            str | None,
+            typer.Option(
+                help="The agent to serve, as file.py:variable or package.module:variable "
+                "(default: an assistant on the default model)."
+            ),
+        ] = None,
+        max_concurrent: Annotated[
+            int, typer.Option(help="Runs allowed at once; more answer HTTP 429.")
+        ] = 8,
+        max_runs: Annotated[
+            int, typer.Option(help="Runs held at once (running or finished).")
+        ] = 100,
+        ttl: Annotated[
+            float, typer.Option(help="Seconds a finished run stays readable (for resumes).")
+        ] = 600.0,
+        max_input_chars: Annotated[
+            int, typer.Option(help="Longest accepted prompt; longer answers HTTP 413.")
+        ] = 32_000,
+    ) -> None:
+        """Serve agent runs over HTTP: a page, SSE and WebSocket streams (see docs/web.md)."""
+        try:
+            web_app: Any = build_app(
+                agent,
+                max_concurrent=max_concurrent,
+                max_runs=max_runs,
+                ttl=ttl,
+                max_input_chars=max_input_chars,
+            )
+        except UserError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        import uvicorn
+
+        if not _is_loopback(host):
+            typer.echo(
+                f"warning: listening on {host}: anyone who can reach it can start runs "
+                "(there is no authentication); put it behind a proxy that authenticates",
+                err=True,
+            )
+        typer.echo(f"rxagents: serving on http://{host}:{port}/ (Ctrl+C stops)")
+        uvicorn.run(web_app, host=host, port=port, log_level="info")
