@@ -13,6 +13,7 @@ from rxagents.context import RunContext
 from rxagents.model_settings import ModelSettings
 from rxagents.result import RunResult, Usage
 from rxagents.run import RunHandle, Runner, RunStream
+from rxagents.snapshot import RunSnapshot
 from rxagents.tools import FunctionTool, function_tool
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "RunContext",
     "RunHandle",
     "RunResult",
+    "RunSnapshot",
     "RunStream",
     "Runner",
     "Usage",
