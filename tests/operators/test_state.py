@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from openai.types.responses import ResponseTextDeltaEvent
 from reactivex import operators as ops
 
-from rxagents import Agent, RunResult, Runner, RunSnapshot, function_tool
+from rxagents import Agent, Runner, RunResult, RunSnapshot, function_tool
 from rxagents.events import (
     AgentUpdatedStreamEvent,
     RunCompletedStreamEvent,
@@ -177,7 +178,8 @@ def scripts(draw: st.DrawFn) -> Script:
             said = draw(words.filter(bool))
             turn.append(text(said, chunk_size=draw(st.integers(1, 6))))
             texts.append(said)
-        for j, name in enumerate(draw(st.lists(st.sampled_from(["ok", "boom", "nope"]), min_size=1, max_size=3))):
+        names = st.lists(st.sampled_from(["ok", "boom", "nope"]), min_size=1, max_size=3)
+        for j, name in enumerate(draw(names)):
             turn.append(tool_call(name, {"x": j}, call_id=f"c{i}_{j}"))
             if name == "ok":
                 good += 1
@@ -214,7 +216,7 @@ async def test_last_snapshot_agrees_with_runner_run(script: Script) -> None:
     assert not any(s.is_complete for s in snapshots[:-1])
     assert all(
         len(x.items) <= len(y.items) and len(x.text) <= len(y.text)
-        for x, y in zip(snapshots, snapshots[1:], strict=False)
+        for x, y in itertools.pairwise(snapshots)
     )
 
     result: list[RunResult] = await collect(
