@@ -10,6 +10,7 @@ __all__ = [
     "RedisUnavailable",
     "RemoteRunError",
     "RunStalled",
+    "StreamClosed",
     "WorkerLost",
 ]
 
@@ -46,3 +47,8 @@ class RemoteRunError(AgentsError):
     def __init__(self, error_type: str, message: str) -> None:
         super().__init__(f"the run failed with {error_type}: {message}")
         self.error_type = error_type
+
+
+class StreamClosed(AgentsError):
+    """A publisher wrote to a stream that already ends with a completion or error marker
+    (the run was finished or cancelled elsewhere, or the key holds an earlier run)."""
