@@ -1,0 +1,254 @@
+"""Several runs as one stream: each event tagged with the run it came from."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Hashable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeAlias, TypeVar, overload
+
+from reactivex import Observable, abc
+from reactivex.disposable import CompositeDisposable, Disposable, SingleAssignmentDisposable
+
+from rxagents.errors import UserError
+from rxagents.events import StreamEvent
+
+if TYPE_CHECKING:
+    from rxagents.run.handle import RunHandle
+
+__all__ = ["RunFailedEvent", "TaggedEvent", "merge_runs"]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class RunFailedEvent:
+    """A run of :func:`merge_runs` (``on_error="continue"``) failed; the others go on.
+
+    Attributes:
+        error: the exception the run failed with.
+    """
+
+    error: Exception
+    type: Literal["run_failed_event"] = "run_failed_event"
+
+    @property
+    def message(self) -> str:
+        """``"ErrorType: message"``, for logs and UIs."""
+        return f"{type(self.error).__name__}: {self.error}"
+
+
+@dataclass(frozen=True, slots=True)
+class TaggedEvent(Generic[T]):
+    """An event of a merged stream and the name of the run it belongs to.
+
+    Attributes:
+        source: the run's name: its key in the mapping given to :func:`merge_runs`,
+            else its ``run_id`` if it has one (a :class:`~rxagents.RunHandle`), else
+            its position.
+        event: the run's event, or a :class:`RunFailedEvent`.
+    """
+
+    source: Hashable
+    event: T
+
+
+OnError: TypeAlias = Literal["fail", "continue"]
+
+
+@overload
+def merge_runs(
+    runs: Mapping[Any, Observable[StreamEvent] | RunHandle]
+    | Iterable[Observable[StreamEvent] | RunHandle],
+    max_concurrent: int | None = None,
+    on_error: OnError = "fail",
+) -> Observable[TaggedEvent[StreamEvent | RunFailedEvent]]: ...
+
+
+@overload
+def merge_runs(
+    runs: Mapping[Any, Observable[T]] | Iterable[Observable[T]],
+    max_concurrent: int | None = None,
+    on_error: OnError = "fail",
+) -> Observable[TaggedEvent[T | RunFailedEvent]]: ...
+
+
+def merge_runs(
+    runs: Any,
+    max_concurrent: int | None = None,
+    on_error: OnError = "fail",
+) -> Observable[TaggedEvent[Any]]:
+    """Merge several runs into one stream of :class:`TaggedEvent`.
+
+    Each run's events keep their order. At most ``max_concurrent`` runs are
+    subscribed at once (each is an HTTP stream); the next waiting run starts when
+    one ends. Cold runs (``Runner.run_streamed``) start only when subscribed here;
+    a :class:`~rxagents.RunHandle` (hot, already running) may be given too.
+
+    ``on_error="fail"`` ends the merged stream with the first run's error and
+    stops the others. ``"continue"`` emits ``TaggedEvent(name, RunFailedEvent(error))``
+    for a failed run and keeps the others going. The merged stream completes when
+    every run has ended.
+
+    .. marble::
+        a: -a1---a2|
+        b: ---b1------b2|
+        [ merge_runs({"a": a, "b": b}) ]
+        -(a,a1)-(b,b1)-(a,a2)---(b,b2)|
+
+        with max_concurrent=1:
+        -(a,a1)---(a,a2)-(b,b1)------(b,b2)|
+
+    Args:
+        runs: a mapping name -> Observable, or an iterable of Observables (or
+            RunHandles). An iterable is read lazily, one run at a time as
+            concurrency allows, and anew on each subscription.
+        max_concurrent: the most runs subscribed at once; ``None`` for no limit.
+        on_error: ``"fail"`` or ``"continue"``.
+
+    Raises:
+        UserError: at once, for a bad ``max_concurrent`` or ``on_error``.
+
+    Example:
+        >>> merged = rxo.merge_runs(
+        ...     {q: Runner.run_streamed(agent, q) for q in questions}, max_concurrent=4
+        ... )
+        >>> merged.pipe(ops.filter(lambda t: t.event.type == "run_completed_stream_event"))
+    """
+    bad_limit = not isinstance(max_concurrent, int) or isinstance(max_concurrent, bool)
+    if max_concurrent is not None and (bad_limit or max_concurrent < 1):
+        raise UserError(f"max_concurrent must be None or an integer >= 1, got {max_concurrent!r}")
+    if on_error not in ("fail", "continue"):
+        raise UserError(f"on_error must be 'fail' or 'continue', got {on_error!r}")
+    if isinstance(runs, Observable) or not isinstance(runs, Iterable):
+        raise UserError(
+            "merge_runs(runs) takes a mapping name -> Observable or an iterable of "
+            f"Observables, got {type(runs).__name__}"
+        )
+    limit = max_concurrent
+
+    def subscribe(
+        observer: abc.ObserverBase[TaggedEvent[Any]],
+        scheduler: abc.SchedulerBase | None = None,
+    ) -> abc.DisposableBase:
+        lock = threading.RLock()
+        group = CompositeDisposable()
+        pending: Iterator[tuple[Hashable, Observable[Any]]] = _named(runs)
+        active = 0
+        exhausted = False
+        stopped = False
+        draining = False
+
+        def start_more() -> None:
+            # A loop, not recursion: runs that end synchronously while being
+            # subscribed just let this loop start the next one.
+            nonlocal active, exhausted, draining
+            if draining:
+                return
+            draining = True
+            try:
+                while not stopped and not exhausted and (limit is None or active < limit):
+                    try:
+                        name, source = next(pending)
+                    except StopIteration:
+                        exhausted = True
+                        break
+                    except Exception as exc:
+                        fail(exc)
+                        return
+                    active += 1
+                    subscribe_one(name, source)
+                if not stopped and exhausted and active == 0:
+                    finish()
+            finally:
+                draining = False
+
+        def finish() -> None:
+            nonlocal stopped
+            stopped = True
+            observer.on_completed()
+
+        def fail(exc: Exception) -> None:
+            nonlocal stopped
+            if stopped:
+                return
+            stopped = True
+            group.dispose()
+            observer.on_error(exc)
+
+        def subscribe_one(name: Hashable, source: Observable[Any]) -> None:
+            inner = SingleAssignmentDisposable()
+            group.add(inner)
+            done = False
+
+            def on_next(event: Any) -> None:
+                with lock:
+                    if not done and not stopped:
+                        observer.on_next(TaggedEvent(name, event))
+
+            def end(failure: Exception | None) -> None:
+                nonlocal done, active
+                with lock:
+                    if done or stopped:
+                        return
+                    done = True
+                    group.remove(inner)
+                    if failure is not None:
+                        if on_error == "fail":
+                            fail(failure)
+                            return
+                        observer.on_next(TaggedEvent(name, RunFailedEvent(failure)))
+                    active -= 1
+                    start_more()
+
+            def on_error_(exc: Exception) -> None:
+                end(exc)
+
+            def on_completed() -> None:
+                end(None)
+
+            try:
+                subscription = source.subscribe(
+                    on_next, on_error_, on_completed, scheduler=scheduler
+                )
+            except Exception as exc:
+                end(exc)
+                return
+            inner.disposable = subscription
+
+        with lock:
+            start_more()
+
+        def dispose() -> None:
+            nonlocal stopped
+            with lock:
+                stopped = True
+            group.dispose()
+
+        return Disposable(dispose)
+
+    return Observable(subscribe)
+
+
+def _named(runs: Any) -> Iterator[tuple[Hashable, Observable[Any]]]:
+    """``(name, Observable)`` pairs of ``runs``, read lazily."""
+    if isinstance(runs, Mapping):
+        for name, run in runs.items():
+            yield name, _as_observable(run, name)
+        return
+    for index, run in enumerate(runs):
+        run_id = getattr(run, "run_id", None)
+        name = run_id if isinstance(run_id, str) else index
+        yield name, _as_observable(run, name)
+
+
+def _as_observable(run: Any, name: Hashable) -> Observable[Any]:
+    if isinstance(run, Observable):
+        return run
+    events = getattr(run, "events", None)
+    if isinstance(events, Observable):  # a RunHandle
+        return events
+    raise UserError(
+        f"merge_runs: run {name!r} is a {type(run).__name__}, not an Observable or RunHandle; "
+        "pass Runner.run_streamed(...) or Runner.start(...)"
+    )
