@@ -10,6 +10,7 @@ Needs the ``redis`` extra: ``pip install 'rxagents[redis]'``.
   follow and cancel any run.
 """
 
+from rxagents.redis.client import connect
 from rxagents.redis.codec import agent_map
 from rxagents.redis.errors import (
     EventsExpired,
@@ -36,6 +37,7 @@ __all__ = [
     "StreamClosed",
     "WorkerLost",
     "agent_map",
+    "connect",
     "from_redis",
     "to_redis",
 ]

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
+from rxagents.redis import connect
+
 REDIS_SERVER = shutil.which("redis-server")
 
 
@@ -75,9 +77,7 @@ class RedisServer:
         self.process = None
 
     def client(self, **kwargs: object) -> Redis:
-        options: dict[str, object] = {"socket_timeout": 5, "socket_connect_timeout": 2}
-        options.update(kwargs)
-        return Redis.from_url(self.url, **options)  # type: ignore[arg-type]
+        return connect(self.url, **kwargs)
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,9 @@ from redis.asyncio import Redis
 from rxagents.events import StreamEvent
 
 
-async def collect(source: Observable[Any], timeout: float = 20.0) -> tuple[list[Any], Exception | None]:
+async def collect(
+    source: Observable[Any], timeout: float = 20.0
+) -> tuple[list[Any], Exception | None]:
     """Every item of ``source`` and its error (``None`` if it completed)."""
     items: list[Any] = []
     done: asyncio.Future[Exception | None] = asyncio.get_running_loop().create_future()

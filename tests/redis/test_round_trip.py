@@ -20,7 +20,6 @@ from rxagents.events import (
 from rxagents.items import ReasoningItem
 from rxagents.redis import RemoteRunError, from_redis, to_redis
 from rxagents.testing import ScriptedModel, raise_error, text, tool_call
-
 from tests.redis.helpers import collect, dumps
 
 
