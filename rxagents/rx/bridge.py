@@ -41,9 +41,17 @@ def subscribe_async_iterable(
     async def pump() -> None:
         iterator = factory()
         try:
-            async for item in iterator:
+            while True:
+                # Wait for the consumer *before* reading, so the source is never
+                # read more than the consumer's buffer size ahead of it.
                 if demand is not None and demand.full():
                     await demand.wait_for_space()
+                    if disposed:
+                        return
+                try:
+                    item = await iterator.__anext__()
+                except StopAsyncIteration:
+                    break
                 if disposed:
                     return
                 observer.on_next(item)

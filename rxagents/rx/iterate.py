@@ -18,6 +18,7 @@ from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rxagents.errors import AgentsError, UserError
 from rxagents.rx.backpressure import current_demand
+from rxagents.rx.coalesce import TextRun, same_text_part
 
 __all__ = ["BufferOverflow", "ObservableIterator", "Overflow", "aiter"]
 
@@ -62,14 +63,18 @@ class ObservableIterator(AsyncIterator[T]):
         self._error: BaseException | None = None
         self._subscription: abc.DisposableBase | None = None
         self._closed = False
+        self._tail: TextRun | None = None
+        self._overflowed = False
         self.dropped = 0
         """How many items the overflow policy discarded or merged away."""
 
     # -- the demand a producer sees ----------------------------------------
     def full(self) -> bool:
-        return len(self._buffer) >= self._maxsize and not self._closed
+        """The buffer holds ``maxsize`` items (a producer should wait)."""
+        return len(self._buffer) + (self._tail is not None) >= self._maxsize and not self._closed
 
     async def wait_for_space(self) -> None:
+        """Return once the consumer has taken an item (or the iterator was closed)."""
         while self.full():
             waiter = asyncio.get_running_loop().create_future()
             self._producers.append(waiter)
@@ -83,39 +88,57 @@ class ObservableIterator(AsyncIterator[T]):
 
     # -- observer side ------------------------------------------------------
     def _on_next(self, value: T) -> None:
-        if self._closed:
+        if self._closed or self._done:
             return
-        full = len(self._buffer) >= self._maxsize and self._overflow != "grow"
-        if full and not self._overflow_with(value):
-            return
+        tail = self._tail
+        if len(self._buffer) + (tail is not None) >= self._maxsize and self._overflow != "grow":
+            if not self._overflow_with(value):
+                return
+        elif tail is not None:
+            self._buffer.append(tail.build())
+            self._tail = None
         self._buffer.append(value)
         self._wake_consumer()
 
     def _overflow_with(self, value: T) -> bool:
-        """Apply the policy; True when ``value`` should still be appended."""
-        if self._overflow == "error":
+        """Apply the policy to a full buffer; True when ``value`` should still be appended."""
+        policy = self._overflow
+        if policy == "error":
+            self._overflowed = True
             self._on_error(
                 BufferOverflow(
-                    f"consumer fell {len(self._buffer)} items behind a source that cannot wait "
-                    "(overflow='error'); consume faster or choose another overflow policy"
+                    f"the consumer fell {self._maxsize} items behind a source that cannot wait "
+                    f"(overflow='error', maxsize={self._maxsize}); consume faster, raise maxsize, "
+                    "or choose another overflow policy (grow, drop_oldest, drop_newest, "
+                    "coalesce_text)"
                 )
             )
             self._dispose()
             return False
-        self.dropped += 1
-        if self._overflow == "drop_newest":
+        if policy == "drop_newest":
+            self.dropped += 1
             return False
-        if self._overflow == "drop_oldest":
-            self._buffer.popleft()
+        if policy == "drop_oldest":
+            self.dropped += 1
+            self._buffer.popleft()  # (no text tail: that exists only under coalesce_text)
             return True
-        from rxagents.rx.coalesce import merge_text_delta
-
-        merged = merge_text_delta(self._buffer[-1], value)
-        if merged is None:
-            self.dropped -= 1
+        # coalesce_text: merge into the last buffered text delta; keep anything else.
+        tail = self._tail
+        if tail is not None:
+            if same_text_part(tail.last, value):
+                tail.add(value)
+                self.dropped += 1
+                return False
+            self._buffer.append(tail.build())
+            self._tail = None
             return True
-        self._buffer[-1] = merged
-        return False
+        if self._buffer and same_text_part(self._buffer[-1], value):
+            tail = TextRun(self._buffer.pop())
+            tail.add(value)
+            self._tail = tail
+            self.dropped += 1
+            return False
+        return True
 
     def _on_error(self, error: Exception) -> None:
         if not self._done:
@@ -145,6 +168,8 @@ class ObservableIterator(AsyncIterator[T]):
             )
         finally:
             current_demand.reset(token)
+        if self._overflowed:  # overflowed while subscribing (a replaying subject)
+            self._dispose()
 
     def __aiter__(self) -> ObservableIterator[T]:
         return self
@@ -152,7 +177,7 @@ class ObservableIterator(AsyncIterator[T]):
     async def __anext__(self) -> T:
         if self._subscription is None and not self._closed:
             self._start()
-        while not self._buffer:
+        while not self._buffer and self._tail is None:
             if self._done or self._closed:
                 if self._error is not None:
                     error, self._error = self._error, None
@@ -163,8 +188,13 @@ class ObservableIterator(AsyncIterator[T]):
                 await self._consumer
             finally:
                 self._consumer = None
-        value = self._buffer.popleft()
-        if self._producers and len(self._buffer) < self._maxsize:
+        if self._buffer:
+            value = self._buffer.popleft()
+        else:
+            assert self._tail is not None
+            value = self._tail.build()
+            self._tail = None
+        if self._producers and not self.full():
             self._release_producers()
         return value
 
@@ -179,6 +209,7 @@ class ObservableIterator(AsyncIterator[T]):
         self._closed = True
         self._dispose()
         self._buffer.clear()
+        self._tail = None
         self._release_producers()
         # Let the cancelled producer tasks run their cleanup before returning.
         await asyncio.sleep(0)
