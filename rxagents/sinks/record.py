@@ -54,8 +54,11 @@ class TimedEvent:
     source: str | None = None
 
 
-def untag(value: Any) -> tuple[str | None, StreamEvent]:
-    """``(source, event)`` for a stream event, a tagged event or a :class:`TimedEvent`."""
+def untag(value: Any) -> tuple[str | None, Any]:
+    """``(source, event)`` for a stream event, a tagged event or a :class:`TimedEvent`.
+
+    The event is a ``StreamEvent``, or a ``RunFailedEvent`` from ``merge_runs``.
+    """
     if isinstance(value, TimedEvent):
         return value.source, value.event
     if hasattr(value, "source") and hasattr(value, "event"):
