@@ -6,6 +6,9 @@ can be reused on many streams. Time-based operators take ``scheduler=None`` and
 use the subscription's scheduler, else an AsyncIOScheduler on the running loop.
 """
 
+from rxagents.operators.batch import batch
+from rxagents.operators.coalesce import coalesce_text
+from rxagents.operators.dispatch import dispatch
 from rxagents.operators.filtering import (
     AgentHandoff,
     agent_updates,
@@ -17,15 +20,22 @@ from rxagents.operators.filtering import (
     tool_calls,
     tool_outputs,
 )
+from rxagents.operators.smooth import smooth_text
+from rxagents.operators.throttle import throttle_latest
 
 __all__ = [
     "AgentHandoff",
     "agent_updates",
+    "batch",
+    "coalesce_text",
+    "dispatch",
     "handoffs",
     "of_type",
     "raw",
     "run_items",
+    "smooth_text",
     "text_deltas",
+    "throttle_latest",
     "tool_calls",
     "tool_outputs",
 ]
