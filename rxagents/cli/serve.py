@@ -22,6 +22,7 @@ def build_app(
     max_runs: int = 100,
     ttl: float = 600.0,
     max_input_chars: int = 32_000,
+    redis_url: str | None = None,
 ) -> FastAPI:
     """The app ``rxagents serve`` runs: an in-memory backend for the agent of ``agent_spec``.
 
@@ -32,6 +33,8 @@ def build_app(
         max_runs: runs held at once, running or finished.
         ttl: seconds a finished run stays readable.
         max_input_chars: longest accepted prompt.
+        redis_url: queue runs in this Redis for `rxagents worker`s instead of running
+            them here (see docs/redis.md); the agent is then the workers' business.
 
     Raises:
         UserError: the web extra is missing, or the agent spec or a limit is wrong.
@@ -45,6 +48,12 @@ def build_app(
             f"rxagents serve needs the web extra ({exc.name} is missing): "
             "pip install 'rxagents[web]'"
         ) from exc
+    if redis_url is not None:
+        if agent_spec:
+            raise UserError("with --redis the runs execute on workers: give --agent to them")
+        from rxagents.redis.backend import create_redis_app
+
+        return create_redis_app(redis_url, limits=WebLimits(max_input_chars=max_input_chars))
     from rxagents.cli.agent_loader import load_agent
 
     agent = load_agent(agent_spec) if agent_spec else default_agent()
@@ -87,6 +96,10 @@ def register(app: typer.Typer) -> None:
         max_input_chars: Annotated[
             int, typer.Option(help="Longest accepted prompt; longer answers HTTP 413.")
         ] = 32_000,
+        redis: Annotated[
+            str | None,
+            typer.Option(help="Queue runs in Redis for `rxagents worker`s (redis://...)."),
+        ] = None,
     ) -> None:
         """Serve agent runs over HTTP: a page, SSE and WebSocket streams (see docs/web.md)."""
         try:
@@ -96,6 +109,7 @@ def register(app: typer.Typer) -> None:
                 max_runs=max_runs,
                 ttl=ttl,
                 max_input_chars=max_input_chars,
+                redis_url=redis,
             )
         except UserError as exc:
             typer.echo(f"error: {exc}", err=True)

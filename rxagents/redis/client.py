@@ -8,6 +8,8 @@ from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 
+from rxagents.errors import UserError
+
 __all__ = ["connect"]
 
 
@@ -31,4 +33,9 @@ def connect(
         "retry": Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=1),
     }
     options.update(kwargs)
-    return Redis.from_url(url, **options)
+    try:
+        return Redis.from_url(url, **options)
+    except ValueError as exc:
+        raise UserError(
+            f"{exc}; give a Redis URL like redis://[[user]:password@]host[:port][/db]"
+        ) from None
