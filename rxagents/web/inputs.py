@@ -77,7 +77,7 @@ async def read_input(request: Request, limits: WebLimits) -> str:
         if len(body) > limits.max_body_bytes:
             raise too_large
     try:
-        data = json.loads(body)
+        data = json.loads(bytes(body).decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise WebError(400, "invalid_json", f"the body is not UTF-8 text: {exc}") from None
     except json.JSONDecodeError as exc:

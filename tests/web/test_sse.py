@@ -22,7 +22,7 @@ from tests.web.support import ProbeModel, SSEMessage, SSEParser, wait_for
 
 HOSTILE = (
     "Hello\n\ndata: fake\n\nevent: done\r\nid: 999\r\r\n: comment\n"
-    "retry: 1\n\u2028\u2029\x00\x1b[31m </script><b>\"quotes\" \\ back\\slash\n\n\n☃ end"
+    'retry: 1\n\u2028\u2029\x00\x1b[31m </script><b>"quotes" \\ back\\slash\n\n\n☃ end'
 )
 
 
@@ -57,7 +57,9 @@ async def start_run(client: httpx.AsyncClient, base: str, prompt: str = "hi") ->
     return run_id
 
 
-async def test_hostile_model_text_cannot_break_framing(serve: Any, client: httpx.AsyncClient) -> None:
+async def test_hostile_model_text_cannot_break_framing(
+    serve: Any, client: httpx.AsyncClient
+) -> None:
     model = ProbeModel([[text(HOSTILE, chunk_size=3)]])
     base = serve(create_app(Agent("bot", model=model)))
     run_id = await start_run(client, base)
@@ -105,7 +107,9 @@ async def test_any_text_round_trips_through_the_encoder(content: str) -> None:
     assert parser.messages[0].last_event_id == "0"
 
 
-async def test_heartbeat_comments_while_the_run_is_idle(serve: Any, client: httpx.AsyncClient) -> None:
+async def test_heartbeat_comments_while_the_run_is_idle(
+    serve: Any, client: httpx.AsyncClient
+) -> None:
     model = ProbeModel([[text("one two three", chunk_size=4)]], hold_after=1)
     app = create_app(Agent("bot", model=model), limits=WebLimits(ping_seconds=0.05))
     base = serve(app)
@@ -143,7 +147,9 @@ async def test_failed_run_sends_run_error_then_done(serve: Any, client: httpx.As
     assert json.loads(parser.messages[-1].data)["status"] == "failed"
 
 
-async def test_tool_calls_and_outputs_stream_as_run_items(serve: Any, client: httpx.AsyncClient) -> None:
+async def test_tool_calls_and_outputs_stream_as_run_items(
+    serve: Any, client: httpx.AsyncClient
+) -> None:
     from rxagents import function_tool
 
     @function_tool
@@ -192,7 +198,9 @@ async def test_client_disconnect_disposes_a_cold_run(serve: Any, client: httpx.A
     assert text_of(run_events(parser.messages)) == "a "
 
 
-async def test_client_disconnect_cancels_an_unread_held_run(serve: Any, client: httpx.AsyncClient) -> None:
+async def test_client_disconnect_cancels_an_unread_held_run(
+    serve: Any, client: httpx.AsyncClient
+) -> None:
     """The server's held runs: the last reader leaving (no reconnect) cancels the run."""
     model = ProbeModel([[text("a b c d e f", chunk_size=2)]], hold_after=1)
     backend = InMemoryRunBackend(Agent("bot", model=model), orphan_timeout=0)

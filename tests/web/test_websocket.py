@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 
@@ -97,7 +98,9 @@ async def test_disconnect_cancels_the_run(serve: Any, client: httpx.AsyncClient)
     assert not model.finished.is_set()
 
 
-async def test_ws_resume_after_and_invalid_client_message(serve: Any, client: httpx.AsyncClient) -> None:
+async def test_ws_resume_after_and_invalid_client_message(
+    serve: Any, client: httpx.AsyncClient
+) -> None:
     model = ProbeModel([[text(CONTENT, chunk_size=6)]], hold_after=0)
     base = serve(create_app(Agent("bot", model=model)))
     run_id = await start_run(client, base)
@@ -121,10 +124,8 @@ async def test_unknown_run_gets_an_error_and_close_code_4404(serve: Any) -> None
     base = serve(create_app(Agent("bot", model=ProbeModel([[text("x")]]))))
     async with connect(ws_url(base, "/runs/run_nope/ws")) as ws:
         message = json.loads(await ws.recv())
-        try:
+        with contextlib.suppress(ConnectionClosed):
             await ws.recv()
-        except ConnectionClosed:
-            pass
     assert message["type"] == "run_error"
     assert message["error"] == "UnknownRun"
     assert "run_nope" in message["message"]
