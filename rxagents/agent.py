@@ -15,6 +15,7 @@ from rxagents.tools import FunctionTool
 
 if TYPE_CHECKING:
     from rxagents.models.base import Model
+    from rxagents.result import RunResult
 
 __all__ = ["Agent", "Handoff", "handoff", "tool_name_for_agent"]
 
@@ -131,3 +132,25 @@ class Agent(Generic[TContext]):
     def get_handoffs(self) -> list[Handoff]:
         """This agent's handoffs as :class:`Handoff` descriptions."""
         return [h if isinstance(h, Handoff) else handoff(h) for h in self.handoffs]
+
+    def as_tool(
+        self,
+        tool_name: str | None = None,
+        tool_description: str | None = None,
+        *,
+        custom_output_extractor: Callable[[RunResult], Any] | None = None,
+        max_turns: int = 10,
+    ) -> FunctionTool:
+        """This agent as a tool for another agent; its events appear in the caller's stream.
+
+        See :func:`rxagents.agent_tool.agent_tool` for the arguments.
+        """
+        from rxagents.agent_tool import agent_tool
+
+        return agent_tool(
+            self,
+            tool_name,
+            tool_description,
+            custom_output_extractor=custom_output_extractor,
+            max_turns=max_turns,
+        )

@@ -18,8 +18,10 @@ from rxagents.result import RunResult
 
 __all__ = [
     "AgentUpdatedStreamEvent",
+    "NestedRunEvent",
     "RawResponsesStreamEvent",
     "RunCompletedStreamEvent",
+    "RunEvent",
     "RunItemEventName",
     "RunItemStreamEvent",
     "RunRestartedStreamEvent",
@@ -61,6 +63,18 @@ class _Event(BaseModel):
         _set_extra(obj, None)
         _set_private(obj, None)
         return obj
+
+    # Fast-built events hold a frozenset of field names (shared, never mutated);
+    # a copy gets its own set so that model_copy(update=...) can extend it.
+    def __copy__(self) -> Any:
+        copied = super().__copy__()
+        _set_fields_set(copied, set(self.__pydantic_fields_set__))
+        return copied
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:
+        copied = super().__deepcopy__(memo)
+        _set_fields_set(copied, set(self.__pydantic_fields_set__))
+        return copied
 
 
 _new = object.__new__
@@ -119,12 +133,46 @@ class RunRestartedStreamEvent(_Event):
     _defaults: ClassVar[dict[str, Any]] = {"type": "run_restarted_stream_event"}
 
 
-StreamEvent: TypeAlias = Annotated[
+RunEvent: TypeAlias = Annotated[
     RawResponsesStreamEvent
     | RunItemStreamEvent
     | AgentUpdatedStreamEvent
     | RunCompletedStreamEvent
     | RunRestartedStreamEvent,
+    Field(discriminator="type"),
+]
+"""An event of one run itself: any :data:`StreamEvent` but a :class:`NestedRunEvent`."""
+
+
+class NestedRunEvent(_Event):
+    """An event of a sub-run (an agent used as a tool, ``Agent.as_tool``) in its parent's stream.
+
+    ``run_id`` and ``sequence_number`` are the parent's (the parent stream stays
+    gap-free); ``event`` keeps the sub-run's own. Deeper sub-runs are flattened
+    into one wrapper whose path names every level.
+
+    Attributes:
+        path: ``(parent run_id, call_id, sub-run run_id)``, and two more entries
+            per deeper level: run ids at even positions, the tool call that
+            started the next run at odd ones. ``path[-1] == event.run_id``.
+        tools: the tool name of each call in ``path``, outermost first.
+        event: the sub-run's event.
+    """
+
+    type: Literal["nested_run_event"] = "nested_run_event"
+    path: tuple[str, ...]
+    tools: tuple[str, ...]
+    event: RunEvent
+    _defaults: ClassVar[dict[str, Any]] = {"type": "nested_run_event"}
+
+
+StreamEvent: TypeAlias = Annotated[
+    RawResponsesStreamEvent
+    | RunItemStreamEvent
+    | AgentUpdatedStreamEvent
+    | RunCompletedStreamEvent
+    | RunRestartedStreamEvent
+    | NestedRunEvent,
     Field(discriminator="type"),
 ]
 """Any event of a run, discriminated on ``type``."""

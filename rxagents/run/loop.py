@@ -37,6 +37,7 @@ from rxagents.items import (
 )
 from rxagents.models.base import Model, ModelProvider, ModelRequest, ToolSpec
 from rxagents.result import RunResult, Usage
+from rxagents.run.nesting import NestedChannel, ParentLink, parent_link
 from rxagents.run.options import as_input_list, output_spec, validate_agent_graph
 from rxagents.run.tool_calls import invoke_tool
 
@@ -137,6 +138,8 @@ async def run_events(
         running: set[asyncio.Task[ToolCallOutputItem]] = set()
         finished: list[asyncio.Task[ToolCallOutputItem]] = []
         wakeup = asyncio.Event()
+        nested = NestedChannel(wakeup)  # events of sub-runs started by this turn's tools
+        nested_pending = nested.pending
 
         def on_tool_done(
             task: asyncio.Task[ToolCallOutputItem],
@@ -175,9 +178,13 @@ async def run_events(
                             yield item_event(
                                 "tool_called", ToolCallItem(agent=current, raw_item=item)
                             )
+                            token = parent_link.set(
+                                ParentLink(nested, item.call_id, item.name, model_provider)
+                            )
                             task = asyncio.ensure_future(
                                 invoke_tool(current, tools_by_name.get(item.name), item, ctx)
                             )
+                            parent_link.reset(token)
                             running.add(task)
                             task.add_done_callback(on_tool_done)
                     elif item.type == "reasoning":
@@ -192,11 +199,19 @@ async def run_events(
                         usage.add(u.input_tokens, u.output_tokens, u.total_tokens)
                 elif kind == "response.failed" or kind == "error":
                     raise ModelBehaviorError(_failure_message(data))
-                while finished:
+                while nested_pending or finished:
+                    if nested_pending:  # a tool's sub-run events come before its output
+                        yield nested.take(run_id, seq)
+                        seq += 1
+                        continue
                     output = finished.pop(0).result()
                     conversation.append(output.raw_item)
                     yield item_event("tool_output", output)
-            while running or finished:
+            while running or finished or nested_pending:
+                if nested_pending:
+                    yield nested.take(run_id, seq)
+                    seq += 1
+                    continue
                 if not finished:
                     wakeup.clear()
                     await wakeup.wait()

@@ -1,0 +1,86 @@
+"""The side channel that carries a sub-run's events into its parent's stream.
+
+The run loop sets :data:`parent_link` while it starts each tool task; asyncio
+copies the context into the task, so code running inside the tool (an agent
+used as a tool, ``Agent.as_tool``) finds the parent's :class:`NestedChannel`
+and the call it belongs to. The sub-run pushes its events there; the parent's
+loop emits them as :class:`~rxagents.events.NestedRunEvent` in the same places
+it emits finished tool outputs, with its own ``run_id`` and sequence numbers.
+A turn without sub-runs pays one empty-deque check per event.
+
+A sub-run waits while ``limit`` of its events are pending, so it is never read
+far ahead of its parent's consumer (the parent's own backpressure applies).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rxagents.events import NestedRunEvent, StreamEvent
+
+if TYPE_CHECKING:
+    from rxagents.models.base import ModelProvider
+
+__all__ = ["NestedChannel", "ParentLink", "parent_link"]
+
+
+class NestedChannel:
+    """Sub-run events waiting for one turn of the parent loop to emit them.
+
+    Attributes:
+        pending: ``(call_id, tool_name, event)`` in arrival order.
+    """
+
+    __slots__ = ("_space", "_wakeup", "limit", "pending")
+
+    def __init__(self, wakeup: asyncio.Event, limit: int = 256) -> None:
+        self.pending: deque[tuple[str, str, StreamEvent]] = deque()
+        self._wakeup = wakeup
+        self._space: asyncio.Event | None = None
+        self.limit = limit
+
+    async def put(self, call_id: str, tool_name: str, event: StreamEvent) -> None:
+        """Queue a sub-run event (from inside a tool task); waits while the queue is full."""
+        self.pending.append((call_id, tool_name, event))
+        self._wakeup.set()
+        while len(self.pending) >= self.limit:
+            if self._space is None:
+                self._space = asyncio.Event()
+            self._space.clear()
+            await self._space.wait()
+
+    def take(self, run_id: str, sequence_number: int) -> NestedRunEvent:
+        """The oldest pending event, wrapped for the parent's stream."""
+        call_id, tool_name, inner = self.pending.popleft()
+        if self._space is not None and len(self.pending) < self.limit:
+            self._space.set()
+        e: Any = inner
+        if e.type == "nested_run_event":  # a deeper level: flatten into one wrapper
+            path: tuple[str, ...] = (run_id, call_id, *e.path)
+            tools: tuple[str, ...] = (tool_name, *e.tools)
+            e = e.event
+        else:
+            path = (run_id, call_id, e.run_id)
+            tools = (tool_name,)
+        event: NestedRunEvent = NestedRunEvent._fast(
+            run_id=run_id, sequence_number=sequence_number, path=path, tools=tools, event=e
+        )
+        return event
+
+
+@dataclass(frozen=True, slots=True)
+class ParentLink:
+    """What a tool task knows of the run that started it."""
+
+    channel: NestedChannel
+    call_id: str
+    tool_name: str
+    model_provider: ModelProvider | None
+
+
+parent_link: ContextVar[ParentLink | None] = ContextVar("rxagents_parent_link", default=None)
+"""Set by the run loop around starting each tool task; ``None`` outside tools."""
