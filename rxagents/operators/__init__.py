@@ -20,17 +20,31 @@ from rxagents.operators.filtering import (
     tool_calls,
     tool_outputs,
 )
+from rxagents.operators.merge import RunFailedEvent, TaggedEvent, merge_runs
+from rxagents.operators.nested import event_path, flatten_nested, nested_events, top_level
+from rxagents.operators.partial import partial_output
 from rxagents.operators.smooth import smooth_text
+from rxagents.operators.state import IncompleteRunError, accumulate, final_result
 from rxagents.operators.throttle import throttle_latest
 
 __all__ = [
     "AgentHandoff",
+    "IncompleteRunError",
+    "RunFailedEvent",
+    "TaggedEvent",
+    "accumulate",
     "agent_updates",
     "batch",
     "coalesce_text",
     "dispatch",
+    "event_path",
+    "final_result",
+    "flatten_nested",
     "handoffs",
+    "merge_runs",
+    "nested_events",
     "of_type",
+    "partial_output",
     "raw",
     "run_items",
     "smooth_text",
@@ -38,4 +52,5 @@ __all__ = [
     "throttle_latest",
     "tool_calls",
     "tool_outputs",
+    "top_level",
 ]
