@@ -29,7 +29,7 @@ class ProbeModel:
     Attributes:
         started: set when a model stream starts.
         closed: set when a stream is closed before its end (cancelled/disposed).
-        finished: set when a stream reached its end.
+        finished: set when the latest stream reached its end.
     """
 
     def __init__(self, turns: Sequence[Sequence[ScriptStep]], *, hold_after: int | None = None):
@@ -61,6 +61,7 @@ class ProbeModel:
             if isinstance(item, dict) and item.get("type") == "function_call_output"
         )
         inner = ScriptedModel([self.turns[turn]]).stream(request)
+        self.finished.clear()  # about the latest stream only
         self.started.set()
         deltas = 0
         ended = False
