@@ -26,6 +26,7 @@ from rxagents.events import (
     RawResponsesStreamEvent,
     RunItemEventName,
     RunItemStreamEvent,
+    StreamEvent,
 )
 from rxagents.items import HandoffOutputItem, ToolCallItem, ToolCallOutputItem
 
@@ -135,7 +136,7 @@ _RUN_ITEM_NAMES: frozenset[str] = frozenset(get_args(RunItemEventName))
 
 def run_items(
     *names: RunItemEventName,
-) -> Callable[[Observable[object]], Observable[RunItemStreamEvent]]:
+) -> Callable[[Observable[StreamEvent]], Observable[RunItemStreamEvent]]:
     """Keep the :class:`~rxagents.events.RunItemStreamEvent` s named ``names`` (all if none).
 
     .. marble::
@@ -180,7 +181,7 @@ def run_items(
 
 def raw(
     *types: str,
-) -> Callable[[Observable[object]], Observable[RawResponsesStreamEvent]]:
+) -> Callable[[Observable[StreamEvent]], Observable[RawResponsesStreamEvent]]:
     """Keep the raw model events whose ``data.type`` is one of ``types`` (all if none).
 
     .. marble::
@@ -223,7 +224,7 @@ def raw(
     return _selecting(make)
 
 
-def text_deltas() -> Callable[[Observable[object]], Observable[str]]:
+def text_deltas() -> Callable[[Observable[StreamEvent]], Observable[str]]:
     """The text of the model's messages, delta by delta, as strings.
 
     Selects ``response.output_text.delta`` raw events and emits their ``delta``.
@@ -248,7 +249,7 @@ def text_deltas() -> Callable[[Observable[object]], Observable[str]]:
     return _selecting(make)
 
 
-def tool_calls() -> Callable[[Observable[object]], Observable[ToolCallItem]]:
+def tool_calls() -> Callable[[Observable[StreamEvent]], Observable[ToolCallItem]]:
     """Each tool call, complete with its arguments, as a :class:`~rxagents.items.ToolCallItem`.
 
     Handoffs are not tool calls here (see :func:`handoffs`).
@@ -270,7 +271,7 @@ def tool_calls() -> Callable[[Observable[object]], Observable[ToolCallItem]]:
     return _selecting(make)
 
 
-def tool_outputs() -> Callable[[Observable[object]], Observable[ToolCallOutputItem]]:
+def tool_outputs() -> Callable[[Observable[StreamEvent]], Observable[ToolCallOutputItem]]:
     """Each tool result as a :class:`~rxagents.items.ToolCallOutputItem` (``output``, ``is_error``).
 
     .. marble::
@@ -290,7 +291,7 @@ def tool_outputs() -> Callable[[Observable[object]], Observable[ToolCallOutputIt
     return _selecting(make)
 
 
-def agent_updates() -> Callable[[Observable[object]], Observable[Agent[Any]]]:
+def agent_updates() -> Callable[[Observable[StreamEvent]], Observable[Agent[Any]]]:
     """The agent in charge: the starting agent, then the target of each handoff.
 
     .. marble::
@@ -309,7 +310,7 @@ def agent_updates() -> Callable[[Observable[object]], Observable[Agent[Any]]]:
     return _selecting(make)
 
 
-def handoffs() -> Callable[[Observable[object]], Observable[AgentHandoff]]:
+def handoffs() -> Callable[[Observable[StreamEvent]], Observable[AgentHandoff]]:
     """Each handoff that happened, as ``(from_agent, to_agent)`` (an :class:`AgentHandoff`).
 
     Taken from the ``handoff_occured`` run item, so a requested handoff that was
