@@ -21,11 +21,11 @@ from reactivex import operators as ops
 from reactivex.disposable import CompositeDisposable
 from reactivex.subject import Subject
 
-from rxagents import operators as rxo
 from rxagents.errors import UserError
 from rxagents.operators._scheduler import resolve_scheduler
 from rxagents.operators.merge import merge_runs
 from rxagents.operators.state import accumulate
+from rxagents.operators.throttle import throttle_latest
 from rxagents.result import RunResult
 from rxagents.sinks.record import LaneTrace, TimedEvent, record, trace, untag
 from rxagents.snapshot import RunSnapshot
@@ -59,8 +59,8 @@ class RunsView:
     """
 
     snapshots: Mapping[SourceKey, RunSnapshot] = field(default_factory=dict)
-    failures: Mapping[SourceKey, str] = field(default_factory=dict)
-    labels: Mapping[SourceKey, str] = field(default_factory=dict)
+    failures: Mapping[Any, str] = field(default_factory=dict)
+    labels: Mapping[Any, str] = field(default_factory=dict)
 
     @property
     def sources(self) -> list[SourceKey]:
@@ -138,7 +138,7 @@ def _is_failure(event: Any) -> bool:
 
 
 def view_states(
-    labels: Mapping[SourceKey, str] | None = None,
+    labels: Mapping[Any, str] | None = None,
 ) -> Callable[[Observable[Any]], Observable[RunsView]]:
     """Fold (tagged or timed) events into a :class:`RunsView` after every event.
 
@@ -243,7 +243,7 @@ def redraws(
                     ops.map(lambda _: latest[0]),
                 )
                 triggers = reactivex.merge(ticks, views)  # ticks first: listening for the end
-            return triggers.pipe(rxo.throttle_latest(period, scheduler=clock)).subscribe(
+            return triggers.pipe(throttle_latest(period, scheduler=clock)).subscribe(
                 observer, scheduler=subscribe_scheduler
             )
 
@@ -264,7 +264,7 @@ async def watch(
     draw: Callable[[RunsView], None] | None = None,
     *,
     on_event: Callable[[TimedEvent], None] | None = None,
-    labels: Mapping[SourceKey, str] | None = None,
+    labels: Mapping[Any, str] | None = None,
     fps: float = 10.0,
     animate: Callable[[RunsView], bool] | None = None,
     scheduler: abc.SchedulerBase | None = None,

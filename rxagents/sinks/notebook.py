@@ -158,8 +158,8 @@ class _LiveHTML:
 
 def _ipython_handle(view: RunsView) -> DisplayHandle:
     try:
-        from IPython.core.interactiveshell import InteractiveShell
         from IPython import display as ipython_display
+        from IPython.core.interactiveshell import InteractiveShell
     except ModuleNotFoundError as exc:  # pragma: no cover - depends on the install
         raise UserError("display_run() needs IPython: pip install 'rxagents[notebook]'") from exc
     if not InteractiveShell.initialized():
@@ -198,7 +198,7 @@ class RunDisplay:
 def display_run(
     runs: Observable[Any] | Mapping[Any, Observable[Any]],
     *,
-    labels: Mapping[SourceKey, str] | None = None,
+    labels: Mapping[Any, str] | None = None,
     fps: float = 4.0,
     handle: DisplayHandle | None = None,
 ) -> RunDisplay:

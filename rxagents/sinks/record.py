@@ -176,6 +176,7 @@ class LaneTrace:
         turns: model calls in order.
         handoffs_to: ``(time, target lane)`` for each handoff this agent made.
         end: the run's completion time, if this agent finished it.
+        truncated: a turn stopped early (``response.incomplete``, e.g. at ``max_tokens``).
         text: the text the agent streamed.
     """
 
@@ -189,6 +190,7 @@ class LaneTrace:
     end: float | None = None
     input_tokens: int = 0
     output_tokens: int = 0
+    truncated: bool = False
     _text: list[str] = field(default_factory=list, repr=False)
 
     @property
@@ -288,6 +290,8 @@ def _raw(lane: LaneTrace, data: Any, time: float) -> None:
             lane.turns.append(TurnSpan(time))
         turn = lane.turns[-1]
         turn.end = time
+        if kind == "response.incomplete":
+            lane.truncated = True
         usage = data.response.usage
         if usage is not None:
             turn.output_tokens = usage.output_tokens

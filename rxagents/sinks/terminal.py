@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import sys
+import textwrap
 from collections.abc import Mapping
 from typing import IO, Any
 
@@ -51,15 +52,23 @@ def _tool_line(call: ToolCallState) -> RenderableType:
     return Text(f"✓ {head} → {_short(call.output)}", style="green")
 
 
-def _tail(text: str, max_lines: int) -> Text:
-    lines = text.splitlines() or [""]
-    shown = lines[-max_lines:]
-    prefix = "…\n" if len(lines) > max_lines else ""
+def _tail(text: str, max_lines: int, width: int | None = None) -> Text:
+    """The last ``max_lines`` rows of ``text`` (wrapped at ``width`` first, if given)."""
+    rows: list[str] = []
+    for line in text.splitlines() or [""]:
+        rows.extend(textwrap.wrap(line, width) or [""] if width else [line])
+    shown = rows[-max_lines:]
+    prefix = "…\n" if len(rows) > max_lines else ""
     return Text(prefix + "\n".join(shown))
 
 
 def _agent_panels(
-    source: SourceKey, snap: RunSnapshot, label: str | None, color: str, max_lines: int
+    source: SourceKey,
+    snap: RunSnapshot,
+    label: str | None,
+    color: str,
+    max_lines: int,
+    width: int | None,
 ) -> list[RenderableType]:
     texts = snap.text_by_agent
     calls = snap.tool_calls
@@ -73,7 +82,7 @@ def _agent_panels(
         if came_from:
             body.append(Text(f"↩ took over from {came_from[-1]}", style="dim"))
         if texts.get(agent):
-            body.append(_tail(texts[agent], max_lines))
+            body.append(_tail(texts[agent], max_lines, width))
         body.extend(_tool_line(c) for c in calls if c.agent == agent)
         went_to = [b for a, b in handoffs if a == agent]
         if went_to:
@@ -130,8 +139,15 @@ def _state_table(view: RunsView) -> Table:
     return table
 
 
-def render_view(view: RunsView, *, max_lines: int = 8) -> RenderableType:
-    """One panel per agent (text, tool calls, handoffs, usage), then the state table."""
+def render_view(view: RunsView, *, max_lines: int = 8, width: int | None = None) -> RenderableType:
+    """One panel per agent (text, tool calls, handoffs, usage), then the state table.
+
+    Args:
+        view: what to draw.
+        max_lines: text rows per agent panel (the latest ones).
+        width: the terminal's width, to count wrapped rows (``None``: count lines).
+    """
+    inner = width - 4 if width else None
     panels: list[RenderableType] = []
     for index, source in enumerate(view.sources):
         color = _COLORS[index % len(_COLORS)]
@@ -147,8 +163,22 @@ def render_view(view: RunsView, *, max_lines: int = 8) -> RenderableType:
                 )
             )
             continue
-        panels.extend(_agent_panels(source, snap, label, color, max_lines))
+        panels.extend(_agent_panels(source, snap, label, color, max_lines, inner))
     return Group(*panels, _state_table(view))
+
+
+def _fitting_rows(view: RunsView, height: int) -> int:
+    """Text rows per panel so that every panel and the state table fit ``height``."""
+    panels = 0
+    extra = 0  # tool, handoff and status lines
+    for snap in view.snapshots.values():
+        agents = set(snap.text_by_agent) | {c.agent for c in snap.tool_calls}
+        panels += len(agents)
+        extra += len(snap.tool_calls) + 2 * len(snap.handoffs)
+    panels += len(view.failures)
+    table = len(view.sources) + 6
+    spare = height - table - extra - 3 * max(panels, 1)
+    return max(2, spare // max(panels, 1))
 
 
 def _animating(view: RunsView) -> bool:
@@ -177,7 +207,7 @@ class PlainPrinter:
         file: IO[str] | None = None,
         *,
         single: bool = True,
-        labels: Mapping[SourceKey, str] | None = None,
+        labels: Mapping[Any, str] | None = None,
     ) -> None:
         self.file = file or sys.stdout
         self.single = single
@@ -194,7 +224,8 @@ class PlainPrinter:
             self._mid_line = False
         who = self._agents.get(source, "agent")
         prefix = "" if self.single else f"[{lane_label(source, who)}] "
-        self.file.write(f"{prefix}{text}\n")
+        for line in text.splitlines() or [""]:
+            self.file.write(f"{prefix}{line}\n")
         self.file.flush()
 
     def on_event(self, timed: TimedEvent) -> None:
@@ -237,21 +268,25 @@ def _seconds(value: float | None) -> str:
 
 
 def summary_table(
-    lanes: Mapping[Any, LaneTrace], labels: Mapping[SourceKey, str] | None = None
+    lanes: Mapping[Any, LaneTrace], labels: Mapping[Any, str] | None = None
 ) -> Table:
-    """Per agent: model, output tokens, time to first token, tokens/s, tool calls, turns."""
+    """Per agent: model, output tokens, time to first token (TTFT), tokens/s, tools, turns.
+
+    Rows are grouped by run; ``64 max`` marks an answer cut at its ``max_tokens``.
+    """
     labels = labels or {}
-    table = Table(title="summary", box=box.SIMPLE_HEAD)
-    table.add_column("agent")
-    table.add_column("model")
-    for column in ("tokens", "first token", "tokens/s", "tool calls", "turns"):
-        table.add_column(column, justify="right")
-    for lane in lanes.values():
+    table = Table(title="summary", box=box.SIMPLE_HEAD, padding=(0, 1))
+    table.add_column("agent", no_wrap=True)
+    table.add_column("model", no_wrap=True, max_width=24, overflow="ellipsis")
+    for column in ("tokens", "TTFT", "tok/s", "tools", "turns"):
+        table.add_column(column, justify="right", no_wrap=True)
+    sources = list(dict.fromkeys(lane.source for lane in lanes.values()))
+    for lane in sorted(lanes.values(), key=lambda lane: sources.index(lane.source)):
         rate = lane.tokens_per_second
         table.add_row(
             lane_label(lane.source, lane.agent),
             labels.get(lane.source, ""),
-            str(lane.output_tokens),
+            f"{lane.output_tokens}{' max' if lane.truncated else ''}",
             _seconds(lane.time_to_first_token),
             "—" if rate is None else f"{rate:.0f}",
             str(len(lane.tools)),
@@ -264,9 +299,9 @@ async def show(
     runs: Observable[Any] | Mapping[Any, Observable[Any]],
     *,
     console: Console | None = None,
-    labels: Mapping[SourceKey, str] | None = None,
+    labels: Mapping[Any, str] | None = None,
     fps: float = 10.0,
-    max_lines: int = 8,
+    max_lines: int | None = None,
     plain: bool | None = None,
 ) -> Watched:
     """Run and show ``runs`` live until they end.
@@ -277,7 +312,8 @@ async def show(
         console: the rich console (default: a new one on stdout).
         labels: a model description per run name (``None`` for a lone run).
         fps: the most redraws per second.
-        max_lines: text lines shown per agent panel (the latest ones).
+        max_lines: text rows shown per agent panel (the latest ones); default:
+            as many as let every panel fit the terminal's height.
         plain: force plain lines (``True``) or the live view (``False``);
             default: live only on a terminal.
 
@@ -299,7 +335,8 @@ async def show(
 
     def draw(view: RunsView) -> None:
         shown[0] = view
-        live.update(render_view(view, max_lines=max_lines), refresh=True)
+        rows = max_lines or _fitting_rows(view, console.height)
+        live.update(render_view(view, max_lines=rows, width=console.width), refresh=True)
 
     with live:
         try:
