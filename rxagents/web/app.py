@@ -222,4 +222,3 @@ def _add_page_routes(app: FastAPI, title: str) -> None:
 
     for name, media_type in _STATIC.items():
         asset_route(name, media_type)
-
