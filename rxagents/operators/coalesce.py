@@ -33,9 +33,9 @@ def coalesce_text(
     first. Lossless: the joined text is unchanged.
 
     .. marble::
-        -ab-c------d-X-|      (interval = 4 ticks; X: a non-text event)
-        [ coalesce_text(4) ]
-        -a---B-----d-X-|      (B: b and c joined as a's interval ends)
+        -a-b-c------d-X-|      (interval = 5 ticks; X: a non-text event)
+        [ coalesce_text(5) ]
+        -a----B-----d-X-|      (B: b and c joined as a's interval ends)
 
     Args:
         interval: how long deltas are gathered: seconds, or a timedelta.

@@ -35,13 +35,17 @@ def throttle_latest(
     then the error, at once.
 
     .. marble::
-        -ab-c------d-|      (duration = 4 ticks)
+        -a-b--c-----d-|     (duration = 4 ticks)
         [ throttle_latest(4) ]
-        -a---c-----d-|      (b is superseded by c, emitted as a's period ends)
+        -a---b---c---d|     (each waits for the previous period to end)
 
-        -abc|
+        -a-b-c-|
         [ throttle_latest(4) ]
-        -a---(c|)           (the last value as the period ends, then completion)
+        -a---c-|            (b is superseded by c before a's period ends)
+
+        -a-b|
+        [ throttle_latest(4) ]
+        -a---(b,|)          (the last value as the period ends, then completion)
 
     Args:
         duration: the period: seconds, or a timedelta.
