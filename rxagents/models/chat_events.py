@@ -170,12 +170,14 @@ class ChatToResponses:
                     self._tool_delta(call, out)
             if choice.finish_reason is not None:
                 self._finish_reason = choice.finish_reason
+                self._check_named()
                 self._close_all(out)
         return out
 
     def _text(self, text: str, out: list[ResponseStreamEvent]) -> None:
         message = self._message
         if message is None or message.closed:
+            self._close_all(out)
             index = len(self._outputs)
             message = self._message = _Message(f"msg_{self._prefix}_{index}", index)
             self._outputs.append(message)
@@ -237,8 +239,9 @@ class ChatToResponses:
         if not call.started:
             if not call.name:
                 return
-            if self._message is not None:
-                self._close_message(self._message, out)
+            # Items stream one after another: a new call finishes the items before it,
+            # so the run loop can start those tools at once.
+            self._close_all(out)
             call.output_index = len(self._outputs)
             self._outputs.append(call)
             out.append(
@@ -347,12 +350,14 @@ class ChatToResponses:
             )
         )
 
-    def _close_all(self, out: list[ResponseStreamEvent]) -> None:
+    def _check_named(self) -> None:
         for index, call in self._calls.items():
             if not call.started:
                 raise ModelBehaviorError(
                     f"the model server streamed tool call {index} without a function name"
                 )
+
+    def _close_all(self, out: list[ResponseStreamEvent]) -> None:
         for entry in self._outputs:
             if isinstance(entry, _Message):
                 self._close_message(entry, out)
@@ -382,6 +387,7 @@ class ChatToResponses:
                 "(no finish_reason and no [DONE])"
             )
         out: list[ResponseStreamEvent] = []
+        self._check_named()
         self._close_all(out)
         output = [self._done[i] for i in sorted(self._done)]
         usage = responses_usage(self._usage)

@@ -8,7 +8,7 @@ sequence every other rxagents model emits.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 
 from openai.types.chat import ChatCompletionChunk
@@ -70,7 +70,7 @@ class OpenAIChatCompletionsModel(OpenAIModelBase):
         """Send ``request``; iterate to receive its events."""
         return self._stream(request)
 
-    async def _stream(self, request: ModelRequest) -> AsyncIterator[ResponseStreamEvent]:
+    async def _stream(self, request: ModelRequest) -> AsyncGenerator[ResponseStreamEvent, None]:
         client = self._get_client()
         params = chat_params(self.model, request)
         parallel = request.settings.parallel_tool_calls

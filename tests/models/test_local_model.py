@@ -1,0 +1,78 @@
+"""The embedded model, end to end: protocol, never wording (a 135M model says anything)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Literal
+
+import pytest
+from pydantic import BaseModel
+
+from rxagents import Agent, Runner
+from rxagents.model_settings import ModelSettings
+from rxagents.models import LocalModel, local_model_available
+
+from .conftest import raw_types, text_deltas
+
+pytestmark = [
+    pytest.mark.local_model,
+    pytest.mark.skipif(not local_model_available(), reason="needs rxagents[local]"),
+]
+
+
+@pytest.fixture(scope="module")
+def local() -> LocalModel:
+    return LocalModel()
+
+
+def agent(model: LocalModel, max_tokens: int, **extra: object) -> Agent[None]:
+    settings = ModelSettings(max_tokens=max_tokens, temperature=0, seed=1)
+    return Agent(
+        "local", instructions="Answer briefly.", model=model, model_settings=settings, **extra
+    )  # type: ignore[arg-type]
+
+
+async def test_a_streamed_run_has_incremental_deltas_and_usage(local: LocalModel) -> None:
+    arrivals: list[float] = []
+    events = []
+    async for event in Runner.run_streamed(agent(local, 12), "Name three colours."):
+        events.append(event)
+        if text_deltas([event]):
+            arrivals.append(time.perf_counter())
+    deltas = text_deltas(events)
+    assert len(deltas) >= 2
+    assert all(deltas)
+    assert arrivals == sorted(arrivals)
+    types = raw_types(events)
+    assert types[:2] == ["response.created", "response.in_progress"]
+    assert types[-1] in ("response.completed", "response.incomplete")
+    result = events[-1].result  # type: ignore[union-attr]
+    assert result.final_output == "".join(deltas)
+    assert result.usage.input_tokens > 0
+    assert 0 < result.usage.output_tokens <= 12
+
+
+class Verdict(BaseModel):
+    sentiment: Literal["positive", "negative"]
+
+
+async def test_structured_output_follows_the_schema(local: LocalModel) -> None:
+    structured = agent(local, 40, output_type=Verdict)
+    result = await Runner.run(structured, "Classify: 'I love this phone.'")
+    assert isinstance(result.final_output, Verdict)
+
+
+async def test_three_concurrent_runs_complete(local: LocalModel) -> None:
+    runs = [Runner.run(agent(local, 8), f"Say a word about {topic}.") for topic in "abc"]
+    results = await asyncio.gather(*runs)
+    assert len(results) == 3
+    assert all(r.usage.output_tokens > 0 for r in results)
+    assert all(isinstance(r.final_output, str) for r in results)
+
+
+async def test_every_local_model_shares_one_server(local: LocalModel) -> None:
+    await local.start()
+    other = LocalModel()
+    assert other.server is local.server
+    assert await other.start() == local.server.url

@@ -1,0 +1,151 @@
+"""Requests: the conversation, tools, output schema and settings as each API wants them."""
+
+from __future__ import annotations
+
+import pytest
+
+from rxagents.errors import UserError
+from rxagents.model_settings import ModelSettings
+from rxagents.models import ModelRequest, OutputSchema, ToolSpec
+from rxagents.models.requests import chat_messages, chat_params, responses_params
+
+TOOL = ToolSpec("get_weather", "Weather for a city.", {"type": "object", "properties": {}})
+SCHEMA = OutputSchema("Answer", {"type": "object", "properties": {"x": {"type": "integer"}}})
+
+# A conversation as the run loop builds it: user text, then a turn with text and two
+# parallel calls (output items dumped as dicts), their outputs, and the next answer.
+CONVERSATION = [
+    {"role": "user", "content": "Weather in Paris and Rome?"},
+    {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "status": "completed",
+        "content": [{"type": "output_text", "text": "Checking.", "annotations": []}],
+    },
+    {"type": "function_call", "call_id": "c1", "name": "get_weather", "arguments": '{"c":"P"}'},
+    {"type": "function_call", "call_id": "c2", "name": "get_weather", "arguments": '{"c":"R"}'},
+    {"type": "function_call_output", "call_id": "c1", "output": "sunny"},
+    {"type": "function_call_output", "call_id": "c2", "output": "rain"},
+    {
+        "type": "message",
+        "role": "assistant",
+        "content": [{"type": "output_text", "text": "Sunny; rain.", "annotations": []}],
+    },
+    {"role": "user", "content": [{"type": "input_text", "text": "Thanks"}]},
+]
+
+
+def test_the_conversation_becomes_chat_messages() -> None:
+    request = ModelRequest(instructions="Be brief.", input=CONVERSATION)
+    assert chat_messages(request) == [
+        {"role": "system", "content": "Be brief."},
+        {"role": "user", "content": "Weather in Paris and Rome?"},
+        {
+            "role": "assistant",
+            "content": "Checking.",
+            "tool_calls": [
+                {
+                    "id": "c1",
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": '{"c":"P"}'},
+                },
+                {
+                    "id": "c2",
+                    "type": "function",
+                    "function": {"name": "get_weather", "arguments": '{"c":"R"}'},
+                },
+            ],
+        },
+        {"role": "tool", "tool_call_id": "c1", "content": "sunny"},
+        {"role": "tool", "tool_call_id": "c2", "content": "rain"},
+        {"role": "assistant", "content": "Sunny; rain."},
+        {"role": "user", "content": "Thanks"},
+    ]
+
+
+def test_a_call_without_text_is_an_assistant_message_with_null_content() -> None:
+    request = ModelRequest(instructions=None, input=CONVERSATION[2:3])
+    (message,) = chat_messages(request)
+    assert message["content"] is None
+    assert [c["id"] for c in message["tool_calls"]] == ["c1"]
+
+
+def test_images_become_image_url_parts() -> None:
+    item = {
+        "role": "user",
+        "content": [
+            {"type": "input_text", "text": "What is this?"},
+            {"type": "input_image", "image_url": "data:image/png;base64,AAAA", "detail": "low"},
+        ],
+    }
+    (message,) = chat_messages(ModelRequest(instructions=None, input=[item]))
+    assert message["content"] == [
+        {"type": "text", "text": "What is this?"},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA", "detail": "low"}},
+    ]
+
+
+def test_items_chat_cannot_express_are_a_user_error() -> None:
+    request = ModelRequest(instructions=None, input=[{"type": "web_search_call", "id": "w"}])
+    with pytest.raises(UserError, match="input item 0"):
+        chat_messages(request)
+
+
+def test_chat_params_carry_tools_schema_and_settings() -> None:
+    settings = ModelSettings(
+        temperature=0.2,
+        top_p=0.9,
+        max_tokens=50,
+        seed=7,
+        tool_choice="get_weather",
+        parallel_tool_calls=False,
+    )
+    request = ModelRequest(
+        instructions=None, input=[], tools=[TOOL], output_schema=SCHEMA, settings=settings
+    )
+    params = chat_params("m", request)
+    assert params["stream"] is True
+    assert params["stream_options"] == {"include_usage": True}
+    assert params["tools"] == [TOOL.to_chat_tool()]
+    assert params["response_format"] == {
+        "type": "json_schema",
+        "json_schema": {"name": "Answer", "schema": SCHEMA.schema, "strict": False},
+    }
+    assert (params["temperature"], params["top_p"], params["max_tokens"], params["seed"]) == (
+        0.2,
+        0.9,
+        50,
+        7,
+    )
+    assert params["tool_choice"] == {"type": "function", "function": {"name": "get_weather"}}
+    assert params["parallel_tool_calls"] is False
+
+
+def test_tool_settings_are_left_out_without_tools() -> None:
+    settings = ModelSettings(tool_choice="required", parallel_tool_calls=True)
+    request = ModelRequest(instructions=None, input=[], settings=settings)
+    for params in (chat_params("m", request), responses_params("m", request)):
+        assert "tool_choice" not in params
+        assert "parallel_tool_calls" not in params
+
+
+def test_responses_params() -> None:
+    settings = ModelSettings(max_tokens=20, tool_choice="required", seed=3, temperature=0)
+    request = ModelRequest(
+        instructions="Hi.",
+        input=CONVERSATION,
+        tools=[TOOL],
+        output_schema=SCHEMA,
+        settings=settings,
+    )
+    params = responses_params("gpt-x", request)
+    assert params["input"] == CONVERSATION
+    assert params["instructions"] == "Hi."
+    assert params["tools"] == [TOOL.to_responses_tool()]
+    assert params["text"]["format"]["type"] == "json_schema"
+    assert params["text"]["format"]["schema"] == SCHEMA.schema
+    assert params["max_output_tokens"] == 20
+    assert params["temperature"] == 0
+    assert params["tool_choice"] == "required"
+    assert params["extra_body"] == {"seed": 3}

@@ -1,0 +1,57 @@
+"""The SSE decoder: payloads do not depend on how the network split the bytes."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from rxagents.errors import ModelBehaviorError
+from rxagents.models._sse import SSEDecoder
+
+payloads = st.lists(
+    st.text(alphabet=st.characters(blacklist_characters="\r\n"), min_size=1, max_size=30),
+    min_size=1,
+    max_size=20,
+)
+
+
+def _decode(reads: list[str]) -> list[str]:
+    decoder = SSEDecoder()
+    out: list[str] = []
+    for read in reads:
+        out += decoder.feed(read)
+    return out + decoder.close()
+
+
+def _split(body: str, cuts: list[int]) -> list[str]:
+    points = sorted({c % (len(body) + 1) for c in cuts})
+    pieces, last = [], 0
+    for point in points:
+        pieces.append(body[last:point])
+        last = point
+    pieces.append(body[last:])
+    return pieces
+
+
+@given(payloads, st.lists(st.integers(min_value=0), max_size=12), st.booleans())
+def test_any_split_of_the_body_gives_the_same_payloads(
+    data: list[str], cuts: list[int], crlf: bool
+) -> None:
+    newline = "\r\n" if crlf else "\n"
+    body = "".join(f"event: x{newline}data: {d}{newline}{newline}" for d in data)
+    assert _decode(_split(body, cuts)) == data
+
+
+def test_comments_ids_and_multiline_data() -> None:
+    body = ": keep-alive\n\nid: 7\nretry: 10\ndata: first\ndata: second\n\ndata:tight\n\n"
+    assert _decode([body]) == ["first\nsecond", "tight"]
+
+
+def test_a_last_event_without_its_blank_line_is_still_read() -> None:
+    assert _decode(["data: a\n\ndata: b"]) == ["a", "b"]
+
+
+def test_a_json_body_is_not_an_event_stream() -> None:
+    with pytest.raises(ModelBehaviorError, match="not a server-sent event"):
+        _decode(['{"id": "chatcmpl-1", "choices": []}\n\n'])
