@@ -104,7 +104,7 @@ def test_arguments_are_reassembled_whatever_the_split(
 
 
 def test_usage_in_a_last_chunk_without_choices_reaches_completed() -> None:
-    chunks = chat_text("ok", usage=None) + [chat_chunk(usage=(7, 3), choices=False)]
+    chunks = [*chat_text("ok", usage=None), chat_chunk(usage=(7, 3), choices=False)]
     assert convert(chunks)[-1].response.usage.output_tokens == 3
 
 

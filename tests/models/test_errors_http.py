@@ -144,7 +144,7 @@ async def test_a_chunk_of_the_wrong_shape_names_the_field(
     server: FakeOpenAIServer, client: openai.AsyncOpenAI
 ) -> None:
     server.enqueue(chat_stream([{"id": "x", "object": "chat.completion.chunk", "choices": []}]))
-    with pytest.raises(ModelBehaviorError, match="unexpected shape.*created"):
+    with pytest.raises(ModelBehaviorError, match=r"unexpected shape.*created"):
         await Runner.run(chat_agent(client), "hi")
 
 

@@ -73,7 +73,7 @@ def test_nothing_configured_means_the_local_model(clean_env: pytest.MonkeyPatch)
 
 
 def test_an_unknown_api_is_a_user_error(clean_env: pytest.MonkeyPatch) -> None:
-    with pytest.raises(UserError, match="'responses'.*'chat'"):
+    with pytest.raises(UserError, match=r"'responses'.*'chat'"):
         OpenAIProvider(api="grpc")  # type: ignore[arg-type]
     clean_env.setenv("RXAGENTS_API", "soap")
     clean_env.setenv("OPENAI_API_KEY", FAKE_KEY)
