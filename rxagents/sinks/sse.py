@@ -8,8 +8,8 @@ Each event becomes one SSE message::
 
 then, after the run's last event, an ``event: run_error`` message if it failed
 and always a final ``event: done`` whose data is ``{"type": "done", "status":
-"completed" | "cancelled" | "failed"}``. While nothing happens, comment lines
-(``: ping``) keep proxies from closing the connection.
+"completed" | "cancelled" | "failed"}``. A comment line (``: ping``) every
+``ping`` seconds keeps proxies from closing the connection while a run is idle.
 
 Framing is safe whatever the model writes: the JSON encoder escapes CR and LF
 inside strings, so every ``data`` value is a single line, and the encoder
