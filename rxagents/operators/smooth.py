@@ -60,9 +60,9 @@ def smooth_text(
     ``logprobs`` (use :func:`coalesce_text` to keep them).
 
     .. marble::
-        -a-b----X|       a="Hel", b="lo big world", X: a non-text event (delay = 2 ticks)
+        -a-b----X----|    a="Hel", b="lo big world", X: a non-text event (delay = 2 ticks)
         [ smooth_text("word", 2) ]
-        ---h-i--(wX)|    h="Hello ", i="big ", then w="world" released right before X
+        ---h-i--(w,X)|    h="Hello ", i="big ", then w="world" released right before X
 
     Args:
         chunking: ``"word"``, ``"line"``, or a regex (string or compiled).
