@@ -108,8 +108,9 @@ def real_model() -> tuple[Model, str]:
     Raises:
         UserError: nothing is configured and the ``local`` extra is missing.
     """
+    from rxagents.cli.run import short_label
     from rxagents.errors import UserError
-    from rxagents.models.local import LocalModel, local_model_available
+    from rxagents.models.local import local_model_available
     from rxagents.models.provider import LocalProvider, default_provider
 
     provider = default_provider()
@@ -120,10 +121,7 @@ def real_model() -> tuple[Model, str]:
             "`rxagents demo --scripted` runs without any model"
         )
     model = provider.get_model(None)
-    if isinstance(model, LocalModel):
-        return model, f"{model.name.removesuffix('-Instruct')} (local)"
-    name = getattr(model, "model", None) or type(model).__name__
-    return model, str(name)
+    return model, short_label(model)
 
 
 def demo_runs(

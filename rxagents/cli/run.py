@@ -52,10 +52,25 @@ def build_agent(agent_spec: str | None, model: str | None) -> Agent[Any]:
 
 
 def model_label(agent: Agent[Any], provider: ModelProvider | None) -> str:
-    """A short description of the model the agent will run on."""
-    from rxagents.models.provider import describe_model
+    """A short name for the model the agent starts on, for panel titles."""
+    model = agent.model
+    if model is None or isinstance(model, str):
+        from rxagents.models.provider import default_provider
 
-    return describe_model(agent.model, provider)
+        model = (provider or default_provider()).get_model(model)
+    return short_label(model)
+
+
+def short_label(model: Any) -> str:
+    """``scripted``, ``SmolLM2-135M (local)``, or the model's name (``gpt-4.1-mini``)."""
+    from rxagents.models.local import LocalModel
+    from rxagents.testing import ScriptedModel
+
+    if isinstance(model, ScriptedModel):
+        return "scripted"
+    if isinstance(model, LocalModel):
+        return f"{model.name.removesuffix('-Instruct')} (local)"
+    return str(getattr(model, "model", None) or type(model).__name__)
 
 
 async def _stream_json(

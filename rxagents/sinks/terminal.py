@@ -272,10 +272,10 @@ def summary_table(
 ) -> Table:
     """Per agent: model, output tokens, time to first token (TTFT), tokens/s, tools, turns.
 
-    Rows are grouped by run; ``64 max`` marks an answer cut at its ``max_tokens``.
+    Rows are grouped by run; ``64*`` marks an answer cut at its ``max_tokens``.
     """
     labels = labels or {}
-    table = Table(title="summary", box=box.SIMPLE_HEAD, padding=(0, 1))
+    table = Table(title="summary", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
     table.add_column("agent", no_wrap=True)
     table.add_column("model", no_wrap=True, max_width=24, overflow="ellipsis")
     for column in ("tokens", "TTFT", "tok/s", "tools", "turns"):
@@ -286,12 +286,14 @@ def summary_table(
         table.add_row(
             lane_label(lane.source, lane.agent),
             labels.get(lane.source, ""),
-            f"{lane.output_tokens}{' max' if lane.truncated else ''}",
+            f"{lane.output_tokens}{'*' if lane.truncated else ''}",
             _seconds(lane.time_to_first_token),
             "—" if rate is None else f"{rate:.0f}",
             str(len(lane.tools)),
             str(len(lane.turns)),
         )
+    if any(lane.truncated for lane in lanes.values()):
+        table.caption = "* stopped at max_tokens"
     return table
 
 

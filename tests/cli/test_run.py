@@ -1,0 +1,137 @@
+"""`rxagents run`: JSON lines, plain output, models by flag, and clear errors."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from rxagents.cli import app
+from rxagents.errors import UserError
+from rxagents.events import RunCompletedStreamEvent, RunItemStreamEvent, stream_event_adapter
+
+AGENT_FILE = textwrap.dedent(
+    '''
+    from rxagents import Agent, function_tool
+    from rxagents.errors import ModelConnectionError
+    from rxagents.testing import ScriptedModel, raise_error, text, tool_call
+
+    @function_tool
+    def add(a: int, b: int) -> int:
+        """Add two numbers."""
+        return a + b
+
+    agent = Agent(
+        "calculator",
+        model=ScriptedModel(
+            [[tool_call("add", {"a": 2, "b": 3})], [text("2 + 3 = 5", chunk_size=3)]]
+        ),
+        tools=[add],
+    )
+
+    broken = Agent("broken", model=ScriptedModel([[raise_error(ModelConnectionError("line cut"))]]))
+
+    named = Agent("named", model="fake-model")
+    '''
+)
+
+
+@pytest.fixture
+def agent_file(tmp_path: Path) -> Path:
+    path = tmp_path / "calc_agent.py"
+    path.write_text(AGENT_FILE)
+    return path
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_json_prints_one_parsable_event_per_line(agent_file: Path) -> None:
+    code, out, err = invoke("run", "what is 2+3?", "--agent", f"{agent_file}:agent", "--json")
+    assert code == 0, err
+    events = [stream_event_adapter.validate_json(line) for line in out.splitlines()]
+    assert [e.sequence_number for e in events] == list(range(len(events)))
+    assert len({e.run_id for e in events}) == 1
+    assert events[0].type == "agent_updated_stream_event"
+    last = events[-1]
+    assert isinstance(last, RunCompletedStreamEvent)
+    assert last.result.final_output == "2 + 3 = 5"
+    outputs = [
+        e.item for e in events if isinstance(e, RunItemStreamEvent) and e.name == "tool_output"
+    ]
+    assert [o.output for o in outputs] == [5]
+    # every line is plain JSON, ready for jq
+    assert all(json.loads(line)["type"] for line in out.splitlines())
+
+
+def test_without_a_terminal_the_run_prints_plain_lines(agent_file: Path) -> None:
+    code, out, err = invoke("run", "what is 2+3?", "--agent", f"{agent_file}:agent")
+    assert code == 0, err
+    assert "\x1b" not in out
+    assert out.splitlines() == [
+        "── calculator (scripted)",
+        '→ add({"a": 2, "b": 3})',
+        "← 5",
+        "2 + 3 = 5",
+        "── done (4 tokens out)",
+    ]
+
+
+def test_a_bad_agent_path_is_one_clear_line_and_a_non_zero_exit(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.py"
+    code, out, err = invoke("run", "hi", "--agent", f"{missing}:agent")
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1 and err.startswith("error: agent file ")
+    assert "does not exist" in err and "Traceback" not in err
+
+
+def test_a_missing_variable_names_the_agents_that_exist(agent_file: Path) -> None:
+    code, _, err = invoke("run", "hi", "--agent", f"{agent_file}:agnet")
+    assert code == 2
+    assert "defines no variable 'agnet'" in err and "agent, broken, named" in err
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["run", "hi", "--agent", f"{tmp_path}/x.py:a", "--debug"])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, UserError)
+
+
+def test_a_failing_model_exits_1_with_its_message(agent_file: Path) -> None:
+    code, _, err = invoke("run", "hi", "--agent", f"{agent_file}:broken")
+    assert code == 1
+    assert err == "error: line cut\n"
+
+
+def test_model_and_base_url_reach_an_openai_compatible_server(agent_file: Path) -> None:
+    from rxagents.testing.openai_fixtures import responses_text
+    from rxagents.testing.openai_server import FakeOpenAIServer, responses_stream
+
+    with FakeOpenAIServer() as server:
+        server.enqueue(responses_stream(responses_text("served over HTTP", model="my-model")))
+        code, out, err = invoke(
+            "run", "hello", "--model", "my-model", "--base-url", server.base_url, "--json"
+        )
+        requests = list(server.requests)
+    assert code == 0, err
+    events = [stream_event_adapter.validate_json(line) for line in out.splitlines()]
+    last = events[-1]
+    assert isinstance(last, RunCompletedStreamEvent)
+    assert last.result.final_output == "served over HTTP"
+    (request,) = requests
+    assert request.path == "/v1/responses"
+    assert request.body["model"] == "my-model"
+    assert "hello" in json.dumps(request.body["input"])
+
+
+def test_an_unreachable_server_is_a_clear_error() -> None:
+    code, _, err = invoke("run", "hi", "--base-url", "http://127.0.0.1:9/v1", "--model", "m")
+    assert code == 1
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert "127.0.0.1:9" in err
