@@ -148,13 +148,16 @@ class NestedRunEvent(_Event):
     """An event of a sub-run (an agent used as a tool, ``Agent.as_tool``) in its parent's stream.
 
     ``run_id`` and ``sequence_number`` are the parent's (the parent stream stays
-    gap-free); ``event`` keeps the sub-run's own. Deeper sub-runs are flattened
-    into one wrapper whose path names every level.
+    gap-free); ``event`` is the sub-run's event exactly as the sub-run emitted
+    it, with its own ``run_id`` and ``sequence_number``. If the sub-run itself
+    ran a sub-run, ``event`` is in turn a ``NestedRunEvent`` (each run's
+    numbering stays gap-free at its level); ``path`` and ``tools`` always
+    describe the whole way down to :attr:`innermost`.
 
     Attributes:
         path: ``(parent run_id, call_id, sub-run run_id)``, and two more entries
             per deeper level: run ids at even positions, the tool call that
-            started the next run at odd ones. ``path[-1] == event.run_id``.
+            started the next run at odd ones. ``path[-1] == innermost.run_id``.
         tools: the tool name of each call in ``path``, outermost first.
         event: the sub-run's event.
     """
@@ -162,8 +165,16 @@ class NestedRunEvent(_Event):
     type: Literal["nested_run_event"] = "nested_run_event"
     path: tuple[str, ...]
     tools: tuple[str, ...]
-    event: RunEvent
+    event: StreamEvent
     _defaults: ClassVar[dict[str, Any]] = {"type": "nested_run_event"}
+
+    @property
+    def innermost(self) -> RunEvent:
+        """The event of the deepest run, unwrapped from every level."""
+        event: Any = self.event
+        while event.type == "nested_run_event":
+            event = event.event
+        return event  # type: ignore[no-any-return]
 
 
 StreamEvent: TypeAlias = Annotated[
@@ -176,6 +187,8 @@ StreamEvent: TypeAlias = Annotated[
     Field(discriminator="type"),
 ]
 """Any event of a run, discriminated on ``type``."""
+
+NestedRunEvent.model_rebuild()
 
 stream_event_adapter: TypeAdapter[StreamEvent] = TypeAdapter(StreamEvent)
 """Validates a :data:`StreamEvent` from JSON: ``stream_event_adapter.validate_json(line)``."""

@@ -2,7 +2,9 @@
 
 A run whose tools include ``Agent.as_tool(...)`` carries each sub-run's events
 as :class:`~rxagents.events.NestedRunEvent`: ``path`` is ``(parent run_id,
-call_id, sub-run run_id, ...)`` and ``tools`` the tool name at each level.
+call_id, sub-run run_id, ...)`` down to the innermost run, ``tools`` the tool
+name at each level, and ``event`` the sub-run's own event (itself a
+``NestedRunEvent`` when it comes from a deeper level).
 """
 
 from __future__ import annotations
@@ -12,13 +14,17 @@ from typing import Any
 
 from reactivex import Observable, abc
 
-from rxagents.events import NestedRunEvent, RunEvent, StreamEvent
+from rxagents.errors import UserError
+from rxagents.events import NestedRunEvent, StreamEvent
 
 __all__ = ["event_path", "flatten_nested", "nested_events", "top_level"]
 
 
 def event_path(event: StreamEvent) -> tuple[str, ...]:
     """Where an event comes from: ``(run_id,)`` for a run's own events, else its nested path.
+
+    For a ``NestedRunEvent`` that is the path down to its innermost run
+    (``path[-1] == event.innermost.run_id``).
 
     Example:
         >>> stream.pipe(ops.group_by(event_path))  # one group per run, sub-runs included
@@ -65,23 +71,40 @@ def top_level() -> Callable[[Observable[StreamEvent]], Observable[StreamEvent]]:
     return _filter_map(step)
 
 
-def flatten_nested() -> Callable[[Observable[StreamEvent]], Observable[RunEvent]]:
+def flatten_nested(
+    levels: int | None = None,
+) -> Callable[[Observable[StreamEvent]], Observable[StreamEvent]]:
     """Unwrap sub-run events: each ``NestedRunEvent`` becomes the sub-run's own event.
 
     The result interleaves several runs; each event keeps its own run's
     ``run_id`` and ``sequence_number``, so ``group_by(lambda e: e.run_id)`` splits
-    it back into runs, each in order. A sub-run that started no sub-runs of its
-    own is gap-free; a run that did skips the numbers its ``NestedRunEvent``
-    wrappers had (they were replaced by the deeper runs' own events).
+    it back into runs, each in order. With ``levels=None`` every wrapper is
+    removed (a run that started sub-runs of its own then skips the numbers its
+    ``NestedRunEvent`` wrappers had); ``levels=1`` removes one, giving each
+    direct sub-run's stream exactly as it emitted it (gap-free).
 
     .. marble::
-        -a--N(x)--b--N(y)--c-|
-        [    flatten_nested()   ]
-        -a--x-----b--y-----c-|
+        -a--N(x)--b--N(N(y))--c-|
+        [    flatten_nested()      ]
+        -a--x-----b--y--------c-|
+
+    Args:
+        levels: how many levels of wrapping to remove; ``None`` for all.
     """
+    if levels is not None and levels < 1:
+        raise UserError(f"levels must be None or >= 1, got {levels!r}")
+    depth = levels
 
     def step(event: Any, emit: Callable[[Any], None]) -> None:
-        emit(event.event if event.type == "nested_run_event" else event)
+        if depth is None:
+            while event.type == "nested_run_event":
+                event = event.event
+        else:
+            for _ in range(depth):
+                if event.type != "nested_run_event":
+                    break
+                event = event.event
+        emit(event)
 
     return _filter_map(step)
 

@@ -59,15 +59,14 @@ class NestedChannel:
         if self._space is not None and len(self.pending) < self.limit:
             self._space.set()
         e: Any = inner
-        if e.type == "nested_run_event":  # a deeper level: flatten into one wrapper
+        if e.type == "nested_run_event":  # a deeper level: the path names every level
             path: tuple[str, ...] = (run_id, call_id, *e.path)
             tools: tuple[str, ...] = (tool_name, *e.tools)
-            e = e.event
         else:
             path = (run_id, call_id, e.run_id)
             tools = (tool_name,)
         event: NestedRunEvent = NestedRunEvent._fast(
-            run_id=run_id, sequence_number=sequence_number, path=path, tools=tools, event=e
+            run_id=run_id, sequence_number=sequence_number, path=path, tools=tools, event=inner
         )
         return event
 

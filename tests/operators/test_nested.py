@@ -24,6 +24,7 @@ from rxagents.operators.nested import event_path, flatten_nested, nested_events,
 from rxagents.operators.state import accumulate
 from rxagents.run.nesting import NestedChannel
 from rxagents.testing import ScriptedModel, raise_error, text, tool_call
+from rxagents.testing.grammar import grammar_violations
 
 
 @function_tool
@@ -75,6 +76,7 @@ async def test_sub_run_events_sit_between_the_call_and_its_output() -> None:
     events = await run_all(Runner.run_streamed(parent, "go"))
     assert [e.sequence_number for e in events] == list(range(len(events)))
     assert len({e.run_id for e in events}) == 1
+    assert grammar_violations(events) == []
     assert kinds(events) == [
         "agent_updated_stream_event",
         "tool_called",
@@ -142,43 +144,57 @@ async def test_two_levels_are_flattened_into_one_path() -> None:
     )
     events = await run_all(Runner.run_streamed(top, "go"))
     assert [e.sequence_number for e in events] == list(range(len(events)))
+    assert grammar_violations(events) == []
     deep = [e for e in events if isinstance(e, NestedRunEvent) and len(e.path) == 5]
     assert deep and all(e.tools == ("edit", "research") for e in deep)
-    assert all(
-        e.path[0] == events[0].run_id and e.path[1] == "t1" and e.path[3] == "m1" for e in deep
-    )
-    assert all(e.path[-1] == e.event.run_id for e in deep)
-    assert all(not isinstance(e.event, NestedRunEvent) for e in deep)
+    for e in deep:
+        assert e.path[0] == events[0].run_id and e.path[1] == "t1" and e.path[3] == "m1"
+        middle = e.event  # the editor's own event, wrapping the researcher's
+        assert isinstance(middle, NestedRunEvent)
+        assert (middle.run_id, middle.path, middle.tools) == (e.path[2], e.path[2:], ("research",))
+        assert e.innermost is middle.event and e.innermost.run_id == e.path[-1]
+        back = stream_event_adapter.validate_json(e.model_dump_json())
+        assert isinstance(back, NestedRunEvent) and isinstance(back.event, NestedRunEvent)
+        assert back.innermost.type == e.innermost.type
     # Selection by tool path, at any depth below it.
-    under_edit = await run_all(reactivex.from_iterable(events).pipe(nested_events("edit")))
-    only_research = await run_all(
-        reactivex.from_iterable(events).pipe(nested_events(("edit", "research")))
-    )
+    source = reactivex.from_iterable(events)
+    under_edit = await run_all(source.pipe(nested_events("edit")))
+    only_research = await run_all(source.pipe(nested_events(("edit", "research"))))
     assert len(only_research) == len(deep)
     assert len(under_edit) == len([e for e in events if isinstance(e, NestedRunEvent)])
-    assert await run_all(reactivex.from_iterable(events).pipe(nested_events("research"))) == []
-    by_path = await run_all(
-        reactivex.from_iterable(events).pipe(nested_events(path=deep[0].path[:4]))
-    )
-    assert by_path == deep
-    # Flattened, the stream splits back into three complete runs, each in its own
-    # order; a run that started sub-runs skips the numbers its NestedRunEvents had.
-    flat = await run_all(reactivex.from_iterable(events).pipe(flatten_nested()))
-    runs: dict[str, list[int]] = {}
-    for e in flat:
-        runs.setdefault(e.run_id, []).append(e.sequence_number)
-        if isinstance(e, RunCompletedStreamEvent):
-            assert e.result.final_output == {"boss": "done", "editor": "edited"}.get(
-                e.result.last_agent.name, "facts!"
-            )
-    assert len(runs) == 3
-    innermost = deep[0].event.run_id
-    assert runs[innermost] == list(range(len(runs[innermost])))
-    for seqs in runs.values():
-        assert seqs[0] == 0 and seqs == sorted(set(seqs))
+    assert await run_all(source.pipe(nested_events("research"))) == []
+    assert await run_all(source.pipe(nested_events(path=deep[0].path[:4]))) == deep
+    assert {event_path(e) for e in deep} == {deep[0].path}
     assert {event_path(e) for e in events if not isinstance(e, NestedRunEvent)} == {
         (events[0].run_id,)
     }
+
+    def numbering(flat: list[Any]) -> dict[str, list[int]]:
+        runs: dict[str, list[int]] = {}
+        for e in flat:
+            runs.setdefault(e.run_id, []).append(e.sequence_number)
+        return runs
+
+    # One level at a time, every sub-run's stream is exactly what it emitted.
+    one = await run_all(source.pipe(flatten_nested(levels=1)))
+    middle_run = deep[0].path[2]
+    assert numbering(one)[middle_run] == list(range(len(numbering(one)[middle_run])))
+    assert grammar_violations([e for e in one if e.run_id == middle_run]) == []
+    two = await run_all(reactivex.from_iterable(one).pipe(flatten_nested(levels=1)))
+    # Fully flattened: three runs, each in order; the innermost is gap-free, the
+    # others skip the numbers their wrappers had.
+    full = await run_all(source.pipe(flatten_nested()))
+    assert [e.sequence_number for e in full] == [e.sequence_number for e in two]
+    runs = numbering(full)
+    assert len(runs) == 3
+    innermost = deep[0].path[-1]
+    assert runs[innermost] == list(range(len(runs[innermost])))
+    for seqs in runs.values():
+        assert seqs[0] == 0 and seqs == sorted(set(seqs))
+    finals = {e.result.final_output for e in full if isinstance(e, RunCompletedStreamEvent)}
+    assert finals == {"done", "edited", "facts!"}
+    with pytest.raises(UserError, match="levels"):
+        flatten_nested(levels=0)
 
 
 async def test_a_failing_sub_run_is_the_calls_error_output() -> None:
@@ -257,6 +273,7 @@ async def test_nesting_invariants(sub_texts: list[str], calls: int, chunk: int) 
     n_runs = min(calls, len(sub_texts))  # the sub model may run out of turns: an error output
     events = await run_all(Runner.run_streamed(make(), "go"))
     assert [e.sequence_number for e in events] == list(range(len(events)))
+    assert grammar_violations(events) == []
     nested = [e for e in events if isinstance(e, NestedRunEvent)]
     sub_runs = {e.event.run_id for e in nested}
     assert len(sub_runs) == calls
