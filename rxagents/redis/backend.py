@@ -163,6 +163,7 @@ def create_redis_app(
     prefix: str = "rxagents",
     max_queued: int = 10_000,
     limits: WebLimits | None = None,
+    reconnect_timeout: float = 5.0,
 ) -> FastAPI:
     """The web app of ``rxagents serve --redis URL``: runs are queued for workers.
 
@@ -176,7 +177,13 @@ def create_redis_app(
     from rxagents.redis.errors import RedisUnavailable
     from rxagents.web.app import create_app
 
-    backend = RedisBackend(connect(url), prefix=prefix, max_queued=max_queued, owns_client=True)
+    backend = RedisBackend(
+        connect(url),
+        prefix=prefix,
+        max_queued=max_queued,
+        reconnect_timeout=reconnect_timeout,
+        owns_client=True,
+    )
     app = create_app(backend=backend, limits=limits)
 
     async def on_unavailable(_request: Request, exc: Exception) -> JSONResponse:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
+from dataclasses import dataclass
 from typing import Any
 
+import httpx
 from reactivex import Observable
 from redis.asyncio import Redis
 
@@ -52,3 +55,58 @@ async def until(predicate: Any, timeout: float = 10.0, every: float = 0.01) -> N
         if loop.time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s: {predicate}")
         await asyncio.sleep(every)
+
+
+@dataclass
+class SSEMessage:
+    event: str
+    data: dict[str, Any]
+    id: str | None
+
+
+async def sse(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    last_event_id: str | None = None,
+    stop_after: int | None = None,
+) -> list[SSEMessage]:
+    """Read an SSE stream until its ``done`` message (or ``stop_after`` run events, then
+    disconnect)."""
+    headers = {"Last-Event-ID": last_event_id} if last_event_id is not None else {}
+    messages: list[SSEMessage] = []
+    fields: dict[str, str] = {}
+    events = 0
+    async with client.stream("GET", url, headers=headers) as response:
+        assert response.status_code == 200, await response.aread()
+        async for line in response.aiter_lines():
+            if line:
+                name, _, value = line.partition(":")
+                if name:
+                    fields[name] = value[1:] if value.startswith(" ") else value
+                continue
+            if "data" not in fields:
+                fields.clear()
+                continue
+            message = SSEMessage(
+                fields.get("event", "message"), json.loads(fields["data"]), fields.get("id")
+            )
+            fields = {}
+            messages.append(message)
+            if message.event == "done":
+                break
+            if message.id is not None:
+                events += 1
+                if stop_after is not None and events >= stop_after:
+                    break
+    return messages
+
+
+def text_of_messages(messages: list[SSEMessage]) -> str:
+    """The text deltas of SSE run events, joined."""
+    return "".join(
+        m.data["data"]["delta"]
+        for m in messages
+        if m.event == "raw_response_event"
+        and m.data["data"]["type"] == "response.output_text.delta"
+    )
