@@ -176,7 +176,9 @@ class ErrorMapper:
             status = exc.status_code
             message = _server_message(exc)
             hint = _HINTS.get(status) or (
-                "the server failed; the openai client already retried" if status >= 500 else ""
+                "a server-side failure; the openai client retries these up to max_retries times"
+                if status >= 500
+                else ""
             )
             text = f"{message} ({hint})" if hint else message
             raise ModelHTTPError(status, redact(text, self.api_key)) from None
