@@ -33,15 +33,15 @@ class ToolSpec:
         }
 
     def to_chat_tool(self) -> dict[str, Any]:
-        """The Chat Completions ``tools`` entry."""
-        return {
-            "type": "function",
-            "function": {
-                "name": self.name,
-                "description": self.description,
-                "parameters": self.parameters,
-            },
+        """The Chat Completions ``tools`` entry (``strict`` only when set)."""
+        function: dict[str, Any] = {
+            "name": self.name,
+            "description": self.description,
+            "parameters": self.parameters,
         }
+        if self.strict:
+            function["strict"] = True
+        return {"type": "function", "function": function}
 
 
 @dataclass(frozen=True)

@@ -149,3 +149,12 @@ def test_responses_params() -> None:
     assert params["temperature"] == 0
     assert params["tool_choice"] == "required"
     assert params["extra_body"] == {"seed": 3}
+
+
+def test_strict_tools_say_so_to_chat_servers() -> None:
+    strict = ToolSpec("f", "", {"type": "object", "properties": {}}, strict=True)
+    request = ModelRequest(instructions=None, input=[], tools=[strict, TOOL])
+    first, second = chat_params("m", request)["tools"]
+    assert first["function"]["strict"] is True
+    assert "strict" not in second["function"]
+    assert responses_params("m", request)["tools"][0]["strict"] is True
