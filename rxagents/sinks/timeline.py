@@ -100,6 +100,22 @@ def _last_time(lane: LaneTrace) -> float:
     return max(times)
 
 
+def _tool_levels(lane: LaneTrace, finish: float) -> dict[int, int]:
+    """A level (1, 2, ...) per tool call, so calls running at once sit one above another."""
+    ends: list[float] = []  # per level: when its last call ended
+    levels: dict[int, int] = {}
+    for tool in lane.tools:
+        end = tool.end if tool.end is not None else finish
+        free = next((i for i, last in enumerate(ends) if last <= tool.start), None)
+        if free is None:
+            ends.append(end)
+            free = len(ends) - 1
+        else:
+            ends[free] = end
+        levels[id(tool)] = free + 1
+    return levels
+
+
 def _draw_lane(
     ax: Axes,
     lane: LaneTrace,
@@ -120,23 +136,25 @@ def _draw_lane(
             [t - origin for t in lane.text_deltas], row - 0.3, row + 0.3, colors=color, lw=0.8
         )
     ax.plot([lane.start - origin], [row], marker="o", color=color, markersize=6)
-    for index, tool in enumerate(lane.tools):
+    levels = _tool_levels(lane, finish)
+    height = 0.6 / max(levels.values(), default=1)
+    for tool in lane.tools:
         end = tool.end if tool.end is not None else finish
         width = max(end - tool.start, span * 0.004)
+        bottom = row - 0.3 + (levels[id(tool)] - 1) * height
         ax.broken_barh(
             [(tool.start - origin, width)],
-            (row - 0.14, 0.28),
+            (bottom + 0.1 * height, 0.8 * height),
             facecolors="#b22222" if tool.is_error else color,
             edgecolors="black",
             hatch=None if tool.end is not None else "//",
         )
-        above = index % 2 == 0  # alternate labels so neighbouring calls stay legible
         ax.text(
-            tool.start - origin,
-            row + 0.17 if above else row - 0.17,
-            tool.name,
+            tool.start - origin + width,
+            bottom + 0.5 * height,
+            f" {tool.name}",
             fontsize=8,
-            va="bottom" if above else "top",
+            va="center",
             ha="left",
             color="black",
         )
