@@ -95,7 +95,7 @@ async def test_timeline_renders_a_multi_agent_run_to_png(tmp_path: Path) -> None
     labels = [tick.get_text() for tick in ax.get_yticklabels()]
     assert sorted(labels) == ["desk: booking", "desk: triage", "poet"]
     assert ax.get_xlabel() == "seconds since the first event"
-    assert {t.get_text() for t in ax.texts} >= {"get_weather", "get_time"}
+    assert {t.get_text().strip() for t in ax.texts} >= {"get_weather", "get_time"}
     arrows = [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
     assert len(arrows) == 1  # the one handoff, triage -> booking
     out = tmp_path / "run.png"
