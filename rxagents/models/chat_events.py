@@ -25,8 +25,6 @@ from openai.types.completion_usage import CompletionUsage
 from openai.types.responses import (
     Response,
     ResponseCompletedEvent,
-    ResponseContentPartAddedEvent,
-    ResponseContentPartDoneEvent,
     ResponseCreatedEvent,
     ResponseFunctionCallArgumentsDeltaEvent,
     ResponseFunctionCallArgumentsDoneEvent,
@@ -35,16 +33,13 @@ from openai.types.responses import (
     ResponseInProgressEvent,
     ResponseOutputItemAddedEvent,
     ResponseOutputItemDoneEvent,
-    ResponseOutputMessage,
-    ResponseOutputText,
     ResponseStreamEvent,
-    ResponseTextDeltaEvent,
-    ResponseTextDoneEvent,
     ResponseUsage,
 )
 from openai.types.responses.response import IncompleteDetails
 
 from rxagents.errors import ModelBehaviorError, ModelConnectionError
+from rxagents.models._message_events import MessageEvents, PartKind
 
 __all__ = ["ChatToResponses", "responses_usage"]
 
@@ -69,14 +64,6 @@ def responses_usage(usage: CompletionUsage | None) -> ResponseUsage | None:
             "total_tokens": usage.total_tokens,
         }
     )
-
-
-@dataclass
-class _Message:
-    item_id: str
-    output_index: int
-    pieces: list[str] = field(default_factory=list)
-    closed: bool = False
 
 
 @dataclass
@@ -110,9 +97,9 @@ class ChatToResponses:
         self._seq = 0
         self._base: Response | None = None
         self._prefix = ""
-        self._message: _Message | None = None
+        self._message: MessageEvents | None = None
         self._calls: dict[int, _Call] = {}
-        self._outputs: list[_Message | _Call] = []
+        self._outputs: list[MessageEvents | _Call] = []
         self._done: dict[int, Any] = {}
         self._finish_reason: str | None = None
         self._usage: CompletionUsage | None = None
@@ -164,7 +151,9 @@ class ChatToResponses:
                 continue
             delta = choice.delta
             if delta.content:
-                self._text(delta.content, out)
+                self._message_delta("output_text", delta.content, out)
+            if delta.refusal:
+                self._message_delta("refusal", delta.refusal, out)
             if delta.tool_calls:
                 for call in delta.tool_calls:
                     self._tool_delta(call, out)
@@ -174,49 +163,16 @@ class ChatToResponses:
                 self._close_all(out)
         return out
 
-    def _text(self, text: str, out: list[ResponseStreamEvent]) -> None:
+    def _message_delta(self, kind: PartKind, text: str, out: list[ResponseStreamEvent]) -> None:
         message = self._message
         if message is None or message.closed:
             self._close_all(out)
             index = len(self._outputs)
-            message = self._message = _Message(f"msg_{self._prefix}_{index}", index)
+            message = MessageEvents(f"msg_{self._prefix}_{index}", index, self._next)
+            self._message = message
             self._outputs.append(message)
-            out.append(
-                ResponseOutputItemAddedEvent(
-                    type="response.output_item.added",
-                    item=ResponseOutputMessage(
-                        id=message.item_id,
-                        content=[],
-                        role="assistant",
-                        status="in_progress",
-                        type="message",
-                    ),
-                    output_index=index,
-                    sequence_number=self._next(),
-                )
-            )
-            out.append(
-                ResponseContentPartAddedEvent(
-                    type="response.content_part.added",
-                    item_id=message.item_id,
-                    output_index=index,
-                    content_index=0,
-                    part=ResponseOutputText(type="output_text", text="", annotations=[]),
-                    sequence_number=self._next(),
-                )
-            )
-        message.pieces.append(text)
-        out.append(
-            ResponseTextDeltaEvent(
-                type="response.output_text.delta",
-                item_id=message.item_id,
-                output_index=message.output_index,
-                content_index=0,
-                delta=text,
-                logprobs=[],
-                sequence_number=self._next(),
-            )
-        )
+            message.open(out)
+        message.delta(kind, text, out)
 
     def _tool_delta(self, delta: Any, out: list[ResponseStreamEvent]) -> None:
         call = self._calls.get(delta.index)
@@ -271,52 +227,8 @@ class ChatToResponses:
                 )
             )
 
-    def _status(self) -> Any:
+    def _status(self) -> Literal["completed", "incomplete"]:
         return "incomplete" if self._finish_reason in _INCOMPLETE_REASONS else "completed"
-
-    def _close_message(self, message: _Message, out: list[ResponseStreamEvent]) -> None:
-        if message.closed:
-            return
-        message.closed = True
-        text = "".join(message.pieces)
-        part = ResponseOutputText(type="output_text", text=text, annotations=[])
-        out.append(
-            ResponseTextDoneEvent(
-                type="response.output_text.done",
-                item_id=message.item_id,
-                output_index=message.output_index,
-                content_index=0,
-                text=text,
-                logprobs=[],
-                sequence_number=self._next(),
-            )
-        )
-        out.append(
-            ResponseContentPartDoneEvent(
-                type="response.content_part.done",
-                item_id=message.item_id,
-                output_index=message.output_index,
-                content_index=0,
-                part=part,
-                sequence_number=self._next(),
-            )
-        )
-        item = ResponseOutputMessage(
-            id=message.item_id,
-            content=[part],
-            role="assistant",
-            status=self._status(),
-            type="message",
-        )
-        self._done[message.output_index] = item
-        out.append(
-            ResponseOutputItemDoneEvent(
-                type="response.output_item.done",
-                item=item,
-                output_index=message.output_index,
-                sequence_number=self._next(),
-            )
-        )
 
     def _close_call(self, call: _Call, out: list[ResponseStreamEvent]) -> None:
         if call.closed:
@@ -359,8 +271,9 @@ class ChatToResponses:
 
     def _close_all(self, out: list[ResponseStreamEvent]) -> None:
         for entry in self._outputs:
-            if isinstance(entry, _Message):
-                self._close_message(entry, out)
+            if isinstance(entry, MessageEvents):
+                if not entry.closed:
+                    self._done[entry.output_index] = entry.close(self._status(), out)
             else:
                 self._close_call(entry, out)
 

@@ -156,3 +156,40 @@ def test_text_after_a_tool_call_is_a_new_message_after_the_call() -> None:
     added = [i for i, e in enumerate(events) if e.type == "response.output_item.added"]
     closed = [i for i, e in enumerate(events) if e.type == "response.output_item.done"]
     assert closed[0] < added[1]
+
+
+def test_a_refusal_is_a_refusal_content_part() -> None:
+    chunks = [
+        chat_chunk({"role": "assistant", "content": None, "refusal": ""}),
+        chat_chunk({"refusal": "I can't "}),
+        chat_chunk({"refusal": "help with that."}),
+        chat_chunk({}, finish_reason="stop"),
+    ]
+    events = convert(chunks)
+    assert types(events) == [
+        "response.created",
+        "response.in_progress",
+        "response.output_item.added",
+        "response.content_part.added",
+        "response.refusal.delta",
+        "response.refusal.delta",
+        "response.refusal.done",
+        "response.content_part.done",
+        "response.output_item.done",
+        "response.completed",
+    ]
+    (part,) = events[-1].response.output[0].content
+    assert (part.type, part.refusal) == ("refusal", "I can't help with that.")
+
+
+def test_text_then_refusal_are_two_parts_of_one_message() -> None:
+    chunks = [
+        chat_chunk({"content": "Well"}),
+        chat_chunk({"refusal": "no"}),
+        chat_chunk({}, finish_reason="stop"),
+    ]
+    events = convert(chunks)
+    indexes = [e.content_index for e in events if e.type == "response.content_part.added"]
+    assert indexes == [0, 1]
+    message = events[-1].response.output[0]
+    assert [p.type for p in message.content] == ["output_text", "refusal"]

@@ -1,0 +1,174 @@
+"""One assistant message, streamed as Responses events: text and refusal content parts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal
+
+from openai.types.responses import (
+    ResponseContentPartAddedEvent,
+    ResponseContentPartDoneEvent,
+    ResponseOutputItemAddedEvent,
+    ResponseOutputItemDoneEvent,
+    ResponseOutputMessage,
+    ResponseOutputRefusal,
+    ResponseOutputText,
+    ResponseRefusalDeltaEvent,
+    ResponseRefusalDoneEvent,
+    ResponseStreamEvent,
+    ResponseTextDeltaEvent,
+    ResponseTextDoneEvent,
+)
+
+__all__ = ["MessageEvents", "PartKind"]
+
+PartKind = Literal["output_text", "refusal"]
+
+
+class MessageEvents:
+    """Builds the events of one message item as its deltas arrive.
+
+    A message holds content parts; a switch between text and refusal deltas
+    closes the current part and opens the next (``content_index`` + 1).
+
+    Args:
+        item_id: the message item's id.
+        output_index: its position in the response's output.
+        seq: returns the next sequence number of the response's events.
+    """
+
+    __slots__ = ("_kind", "_parts", "_pieces", "_seq", "closed", "item_id", "output_index")
+
+    def __init__(self, item_id: str, output_index: int, seq: Callable[[], int]) -> None:
+        self.item_id = item_id
+        self.output_index = output_index
+        self._seq = seq
+        self._parts: list[ResponseOutputText | ResponseOutputRefusal] = []
+        self._kind: PartKind | None = None
+        self._pieces: list[str] = []
+        self.closed = False
+
+    def open(self, out: list[ResponseStreamEvent]) -> None:
+        """``response.output_item.added``."""
+        item = ResponseOutputMessage(
+            id=self.item_id, content=[], role="assistant", status="in_progress", type="message"
+        )
+        out.append(
+            ResponseOutputItemAddedEvent(
+                type="response.output_item.added",
+                item=item,
+                output_index=self.output_index,
+                sequence_number=self._seq(),
+            )
+        )
+
+    def delta(self, kind: PartKind, text: str, out: list[ResponseStreamEvent]) -> None:
+        """A text or refusal delta (opening its content part first if needed)."""
+        if kind != self._kind:
+            self._close_part(out)
+            self._open_part(kind, out)
+        self._pieces.append(text)
+        index = len(self._parts)
+        if kind == "output_text":
+            out.append(
+                ResponseTextDeltaEvent(
+                    type="response.output_text.delta",
+                    item_id=self.item_id,
+                    output_index=self.output_index,
+                    content_index=index,
+                    delta=text,
+                    logprobs=[],
+                    sequence_number=self._seq(),
+                )
+            )
+        else:
+            out.append(
+                ResponseRefusalDeltaEvent(
+                    type="response.refusal.delta",
+                    item_id=self.item_id,
+                    output_index=self.output_index,
+                    content_index=index,
+                    delta=text,
+                    sequence_number=self._seq(),
+                )
+            )
+
+    def _open_part(self, kind: PartKind, out: list[ResponseStreamEvent]) -> None:
+        self._kind = kind
+        empty: Any = (
+            ResponseOutputText(type="output_text", text="", annotations=[])
+            if kind == "output_text"
+            else ResponseOutputRefusal(type="refusal", refusal="")
+        )
+        out.append(
+            ResponseContentPartAddedEvent(
+                type="response.content_part.added",
+                item_id=self.item_id,
+                output_index=self.output_index,
+                content_index=len(self._parts),
+                part=empty,
+                sequence_number=self._seq(),
+            )
+        )
+
+    def _close_part(self, out: list[ResponseStreamEvent]) -> None:
+        kind = self._kind
+        if kind is None:
+            return
+        text = "".join(self._pieces)
+        index = len(self._parts)
+        where: dict[str, Any] = {
+            "item_id": self.item_id,
+            "output_index": self.output_index,
+            "content_index": index,
+        }
+        part: Any
+        if kind == "output_text":
+            part = ResponseOutputText(type="output_text", text=text, annotations=[])
+            out.append(
+                ResponseTextDoneEvent(
+                    type="response.output_text.done",
+                    text=text,
+                    logprobs=[],
+                    sequence_number=self._seq(),
+                    **where,
+                )
+            )
+        else:
+            part = ResponseOutputRefusal(type="refusal", refusal=text)
+            out.append(
+                ResponseRefusalDoneEvent(
+                    type="response.refusal.done", refusal=text, sequence_number=self._seq(), **where
+                )
+            )
+        out.append(
+            ResponseContentPartDoneEvent(
+                type="response.content_part.done", part=part, sequence_number=self._seq(), **where
+            )
+        )
+        self._parts.append(part)
+        self._kind = None
+        self._pieces = []
+
+    def close(
+        self, status: Literal["completed", "incomplete"], out: list[ResponseStreamEvent]
+    ) -> ResponseOutputMessage:
+        """Close the open part and the item; return the finished message."""
+        self.closed = True
+        self._close_part(out)
+        item = ResponseOutputMessage(
+            id=self.item_id,
+            content=list(self._parts),
+            role="assistant",
+            status=status,
+            type="message",
+        )
+        out.append(
+            ResponseOutputItemDoneEvent(
+                type="response.output_item.done",
+                item=item,
+                output_index=self.output_index,
+                sequence_number=self._seq(),
+            )
+        )
+        return item
