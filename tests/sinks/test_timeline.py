@@ -118,3 +118,19 @@ async def test_timeline_of_plain_events_counts_positions(tmp_path: Path) -> None
 def test_timeline_of_nothing_is_a_clear_error() -> None:
     with pytest.raises(UserError, match="no events"):
         timeline([])
+
+
+def test_tool_calls_running_at_once_get_their_own_levels() -> None:
+    from rxagents.sinks.record import LaneTrace, ToolSpan
+    from rxagents.sinks.timeline import _tool_levels
+
+    lane = LaneTrace(None, "a", 0.0)
+    lane.tools = [
+        ToolSpan("slow", "1", 1.0, 5.0),
+        ToolSpan("fast", "2", 1.5, 2.0),
+        ToolSpan("later", "3", 2.5, 3.0),  # the second level is free again
+        ToolSpan("running", "4", 4.0, None),  # still running: until the end
+        ToolSpan("last", "5", 6.0, 7.0),
+    ]
+    levels = _tool_levels(lane, finish=8.0)
+    assert [levels[id(t)] for t in lane.tools] == [1, 2, 2, 2, 1]
