@@ -76,3 +76,33 @@ async def test_every_local_model_shares_one_server(local: LocalModel) -> None:
     other = LocalModel()
     assert other.server is local.server
     assert await other.start() == local.server.url
+
+
+async def test_concurrent_first_use_starts_one_server() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rxagents.models.local import LocalServer, find_gguf
+
+    server = LocalServer(find_gguf(), slots=1, context_per_slot=256)
+    starts = 0
+    original = server._start
+
+    def counting_start() -> None:
+        nonlocal starts
+        starts += 1
+        original()
+
+    server._start = counting_start  # type: ignore[method-assign]
+    try:
+        with ThreadPoolExecutor(3) as pool:
+            from_threads = [pool.submit(server.ensure_started) for _ in range(3)]
+            from_tasks = await asyncio.gather(
+                *(asyncio.to_thread(server.ensure_started) for _ in range(3))
+            )
+            urls = {f.result() for f in from_threads} | set(from_tasks)
+        assert starts == 1
+        assert urls == {server.url}
+        assert server.startup_seconds is not None
+    finally:
+        server.stop()
+    assert server.url is None

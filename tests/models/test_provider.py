@@ -129,3 +129,18 @@ def test_bad_model_arguments_are_user_errors() -> None:
         OpenAIResponsesModel("")
     with pytest.raises(UserError, match="AsyncOpenAI"):
         OpenAIChatCompletionsModel("m", client=object())  # type: ignore[arg-type]
+
+
+def test_a_missing_local_extra_is_a_clear_user_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+
+    def without_xllamacpp(name: str, *args: object) -> object:
+        return None if name == "xllamacpp" else real(name, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(importlib.util, "find_spec", without_xllamacpp)
+    with pytest.raises(UserError, match=r"rxagents\[local\]"):
+        LocalModel()
+    with pytest.raises(UserError, match="OPENAI_API_KEY"):
+        LocalProvider().get_model("anything")
