@@ -2,7 +2,7 @@
 
 A view subscribes once to the runs, merged with ``rxo.merge_runs`` and timed
 with :func:`~rxagents.sinks.record.record`; :func:`view_states` folds each
-run's events with ``accumulate()`` into a :class:`RunsView` per event, and
+run's events with ``rxo.accumulate()`` into a :class:`RunsView` per event, and
 the view redraws the latest one at most ``fps`` times a second
 (``rxo.throttle_latest``). Rendering is the views' business; this module holds
 the plumbing they share.
@@ -21,11 +21,9 @@ from reactivex import operators as ops
 from reactivex.disposable import CompositeDisposable
 from reactivex.subject import Subject
 
+from rxagents import operators as rxo
 from rxagents.errors import UserError
 from rxagents.operators._scheduler import resolve_scheduler
-from rxagents.operators.merge import merge_runs
-from rxagents.operators.state import accumulate
-from rxagents.operators.throttle import throttle_latest
 from rxagents.result import RunResult
 from rxagents.sinks.record import LaneTrace, TimedEvent, record, trace, untag
 from rxagents.snapshot import RunSnapshot
@@ -51,7 +49,7 @@ class RunsView:
     """The state of every watched run at one moment.
 
     Attributes:
-        snapshots: the latest ``accumulate()`` snapshot of each run, in the
+        snapshots: the latest ``rxo.accumulate()`` snapshot of each run, in the
             order the runs first sent an event.
         failures: ``"ErrorType: message"`` for each run that failed.
         labels: a short description of each run's model (``"scripted"``,
@@ -105,7 +103,7 @@ def with_failure(view: RunsView, error: BaseException, source: SourceKey = None)
 
 
 def as_runs(runs: Observable[Any] | Mapping[Any, Observable[Any]]) -> Observable[Any]:
-    """One stream for a view: a lone run as is, several merged with ``merge_runs``.
+    """One stream for a view: a lone run as is, several merged with ``rxo.merge_runs``.
 
     Several runs are merged with ``on_error="continue"``, so one failing run is
     shown as failed while the others go on.
@@ -115,7 +113,7 @@ def as_runs(runs: Observable[Any] | Mapping[Any, Observable[Any]]) -> Observable
     if isinstance(runs, Mapping):
         if not runs:
             raise UserError("no runs to show: pass a run, or a mapping name -> run")
-        return merge_runs(dict(runs), on_error="continue")
+        return rxo.merge_runs(dict(runs), on_error="continue")
     raise UserError(
         f"expected a run (Observable) or a mapping name -> run, got {type(runs).__name__}"
     )
@@ -181,7 +179,7 @@ def view_states(
                 run = inputs.get(key)
                 if run is None:  # a new run: its own accumulate(), fed synchronously
                     run = inputs[key] = Subject()
-                    folds.add(run.pipe(accumulate()).subscribe(changed(key), observer.on_error))
+                    folds.add(run.pipe(rxo.accumulate()).subscribe(changed(key), observer.on_error))
                 run.on_next(event)
 
             folds.add(
@@ -243,7 +241,7 @@ def redraws(
                     ops.map(lambda _: latest[0]),
                 )
                 triggers = reactivex.merge(ticks, views)  # ticks first: listening for the end
-            return triggers.pipe(throttle_latest(period, scheduler=clock)).subscribe(
+            return triggers.pipe(rxo.throttle_latest(period, scheduler=clock)).subscribe(
                 observer, scheduler=subscribe_scheduler
             )
 

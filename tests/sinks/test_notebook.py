@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from rxagents import Agent, Runner
+from rxagents import Agent, Runner, function_tool
 from rxagents.errors import ModelConnectionError, UserError
 from rxagents.sinks.live import RunsView
 from rxagents.sinks.notebook import display_run, render_html
-from rxagents.testing import ScriptedModel, raise_error, text
+from rxagents.testing import ScriptedModel, raise_error, text, tool_call
 from tests.sinks.view_scenarios import poet, travel_desk
 
 
@@ -48,8 +48,27 @@ async def test_display_run_returns_at_once_and_updates_the_handle_live() -> None
     assert final.count("complete") == 2
     # throttled: far fewer updates than events, but the run was shown while it ran
     assert 2 <= len(handle.updates) < len(watched.events) / 2
-    assert any("running…" in html for html in handle.updates)
     assert set(watched.results) == {"desk", "poet"}
+
+
+async def test_a_running_tool_is_shown_until_its_result_arrives() -> None:
+    @function_tool
+    async def slow_lookup(term: str) -> str:
+        """Look a term up, slowly."""
+        await asyncio.sleep(0.4)
+        return f"{term}: found"
+
+    agent = Agent(
+        "researcher",
+        model=ScriptedModel([[tool_call("slow_lookup", {"term": "rx"})], [text("Done.")]]),
+        tools=[slow_lookup],
+    )
+    handle = FakeHandle()
+    await display_run(Runner.run_streamed(agent, "x"), handle=handle, fps=20)
+    running = [i for i, html in enumerate(handle.updates) if "⏳" in html and "running…" in html]
+    done = [i for i, html in enumerate(handle.updates) if "✓ <code>slow_lookup" in html]
+    assert running and done and max(running) < min(done)
+    assert "rx: found" in handle.updates[-1]
 
 
 async def test_a_failed_run_is_shown_and_raised() -> None:
@@ -102,7 +121,7 @@ async def test_display_run_outside_ipython_points_to_the_terminal_view() -> None
 
 SETUP = textwrap.dedent(
     """
-    from rxagents import Agent, Runner
+    from rxagents import Agent, Runner, function_tool
     from rxagents.sinks import display_run
     from rxagents.testing import ScriptedModel, text
 
