@@ -80,6 +80,10 @@ class ProgressBar(abc.ObserverBase[Any]):
         if self._closed:
             return
         source, event = untag(value)
+        if getattr(event, "type", None) == "run_failed_event":  # merge_runs(on_error="continue")
+            self.bar.set_description_str(f"{source}: failed ({event.message})", refresh=False)
+            self.bar.update(0)
+            return
         run = (source, event.run_id)
         step = 0
         status: str | None = None

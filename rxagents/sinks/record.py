@@ -25,6 +25,7 @@ from rxagents.events import (
     RunItemStreamEvent,
     StreamEvent,
 )
+from rxagents.operators.merge import TaggedEvent
 
 __all__ = [
     "LaneTrace",
@@ -61,7 +62,7 @@ def untag(value: Any) -> tuple[str | None, Any]:
     """
     if isinstance(value, TimedEvent):
         return value.source, value.event
-    if hasattr(value, "source") and hasattr(value, "event"):
+    if isinstance(value, TaggedEvent):
         return str(value.source), value.event
     return None, value
 
@@ -176,6 +177,7 @@ class LaneTrace:
         turns: model calls in order.
         handoffs_to: ``(time, target lane)`` for each handoff this agent made.
         end: the run's completion time, if this agent finished it.
+        error: ``"ErrorType: message"`` if the run failed while this agent was in charge.
         truncated: a turn stopped early (``response.incomplete``, e.g. at ``max_tokens``).
         text: the text the agent streamed.
     """
@@ -188,6 +190,7 @@ class LaneTrace:
     turns: list[TurnSpan] = field(default_factory=list)
     handoffs_to: list[tuple[float, tuple[str | None, str]]] = field(default_factory=list)
     end: float | None = None
+    error: str | None = None
     input_tokens: int = 0
     output_tokens: int = 0
     truncated: bool = False
@@ -244,6 +247,11 @@ def trace(events: Iterable[Any]) -> dict[tuple[str | None, str], LaneTrace]:
     for index, value in enumerate(events):
         time = value.time if isinstance(value, TimedEvent) else float(index)
         source, event = untag(value)
+        if getattr(event, "type", None) == "run_failed_event":  # merge_runs(on_error="continue")
+            in_charge = [trace_ for (name, _), trace_ in current.items() if name == source]
+            if in_charge:
+                in_charge[-1].error, in_charge[-1].end = event.message, time
+            continue
         run = (source, event.run_id)
         if isinstance(event, AgentUpdatedStreamEvent):
             key = (source, event.new_agent.name)

@@ -3,7 +3,8 @@
 One horizontal lane per agent (per merged source and agent), time running
 left to right: model turns shaded, every text delta a tick, every tool call a
 bar from ``tool_called`` to ``tool_output``, every handoff an arrow from one
-lane to the next, and the run's completion a bar like a marble's ``|``.
+lane to the next, and the run's completion a bar like a marble's ``|`` (a red
+``X`` where a merged run failed).
 
 Needs ``matplotlib`` (``pip install 'rxagents[notebook]'``). It builds a
 :class:`matplotlib.figure.Figure` without pyplot, so it works headless and
@@ -158,5 +159,7 @@ def _draw_lane(
             ha="left",
             color="black",
         )
-    if lane.end is not None:
+    if lane.error is not None and lane.end is not None:  # the marble's X: failed
+        ax.plot([lane.end - origin], [row], marker="X", color="#b22222", markersize=12)
+    elif lane.end is not None:
         ax.vlines([lane.end - origin], row - 0.42, row + 0.42, colors="black", lw=2.5)

@@ -92,3 +92,24 @@ async def test_disposing_closes_the_bar_and_each_subscription_gets_its_own() -> 
     first.dispose()
     second.dispose()
     assert all(b.disable for b in bars)  # tqdm marks a closed bar disabled
+
+
+async def test_merged_runs_share_one_bar_and_a_failure_is_named() -> None:
+    from rxagents import operators as rxo
+
+    out = io.StringIO()
+    broken = Agent("broken", model=ScriptedModel([[raise_error(ModelConnectionError("cut"))]]))
+    runs = {
+        "desk": Runner.run_streamed(travel_desk(), "trip"),
+        "broken": Runner.run_streamed(broken, "x"),
+    }
+    bar = ProgressBar("runs", file=out, mininterval=0)
+    descriptions: list[str] = []
+    async with aiter(rxo.merge_runs(runs, on_error="continue")) as tagged:
+        async for value in tagged:
+            bar.on_next(value)
+            descriptions.append(bar.bar.desc)
+    bar.on_completed()
+    assert "broken: failed (ModelConnectionError: cut)" in descriptions
+    assert "desk/booking: done" in descriptions
+    assert (bar.turns, bar.tool_calls) == (4, 2)  # desk 3 + broken's 1 started turn

@@ -134,3 +134,24 @@ def test_tool_calls_running_at_once_get_their_own_levels() -> None:
     ]
     levels = _tool_levels(lane, finish=8.0)
     assert [levels[id(t)] for t in lane.tools] == [1, 2, 2, 2, 1]
+
+
+async def test_a_failed_merged_run_is_marked_on_its_lane(tmp_path: Path) -> None:
+    from rxagents import Agent
+    from rxagents import operators as rxo
+    from rxagents.errors import ModelConnectionError
+    from rxagents.testing import ScriptedModel, raise_error, text
+
+    broken = Agent(
+        "broken", model=ScriptedModel([[text("so far"), raise_error(ModelConnectionError("cut"))]])
+    )
+    runs = {"broken": Runner.run_streamed(broken, "x"), "poet": Runner.run_streamed(poet(), "y")}
+    timed = await collect_timed(rxo.merge_runs(runs, on_error="continue"))
+    lanes = trace(timed)
+    assert lanes[("broken", "broken")].error == "ModelConnectionError: cut"
+    assert lanes[("broken", "broken")].text == "so far"
+    assert lanes[("poet", "poet")].error is None and lanes[("poet", "poet")].end is not None
+    figure = timeline(timed)
+    failed_marks = [line for line in figure.axes[0].lines if line.get_marker() == "X"]
+    assert len(failed_marks) == 1
+    figure.savefig(tmp_path / "failed.png", dpi=50)
