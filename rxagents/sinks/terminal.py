@@ -346,5 +346,8 @@ async def show(
         except Exception as exc:
             draw(with_failure(shown[0], exc))
             raise
-        draw(watched.view)
+        # The last frame stays on screen: show every panel's whole text, scrolling if need be.
+        live.vertical_overflow = "visible"
+        final = render_view(watched.view, max_lines=max_lines or 10_000, width=console.width)
+        live.update(final, refresh=True)
     return watched
