@@ -12,15 +12,25 @@ subscription's scheduler.
 from __future__ import annotations
 
 import asyncio
+import threading
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any, TypeVar
 
 from reactivex import abc
-from reactivex.scheduler import CurrentThreadScheduler, ImmediateScheduler, TrampolineScheduler
+from reactivex.scheduler import (
+    CurrentThreadScheduler,
+    ImmediateScheduler,
+    TrampolineScheduler,
+    VirtualTimeScheduler,
+)
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rxagents.errors import UserError
 
-__all__ = ["Duration", "resolve_scheduler", "seconds"]
+__all__ = ["Duration", "resolve_scheduler", "seconds", "serialized"]
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 Duration = float | timedelta
 """A duration: seconds as a number, or a :class:`~datetime.timedelta`."""
@@ -64,3 +74,27 @@ def seconds(value: Duration, name: str, operator: str, *, allow_zero: bool = Fal
         bound = ">= 0" if allow_zero else "> 0"
         raise UserError(f"{operator}(): {name} must be {bound} seconds, got {value!r}")
     return result
+
+
+def serialized(scheduler: abc.SchedulerBase) -> Callable[[F], F] | None:
+    """A decorator making callbacks mutually exclusive, or ``None`` when not needed.
+
+    Timers of an :class:`AsyncIOScheduler` run on the event loop's thread and
+    virtual-time schedulers run inline, so an operator's ``on_next`` and its
+    timer callbacks never overlap and need no lock (a lock costs more than the
+    rest of a per-token ``on_next``). Any other scheduler may call back from
+    another thread: the operator then wraps its callbacks with the returned
+    decorator, which shares one re-entrant lock.
+    """
+    if type(scheduler) is AsyncIOScheduler or isinstance(scheduler, VirtualTimeScheduler):
+        return None
+    lock = threading.RLock()
+
+    def guard(function: F) -> F:
+        def guarded(*args: Any) -> Any:
+            with lock:
+                return function(*args)
+
+        return guarded  # type: ignore[return-value]
+
+    return guard

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -10,7 +9,7 @@ from reactivex import Observable, abc
 from reactivex.disposable import Disposable
 
 from rxagents.errors import UserError
-from rxagents.operators._scheduler import Duration, resolve_scheduler, seconds
+from rxagents.operators._scheduler import Duration, resolve_scheduler, seconds, serialized
 
 __all__ = ["batch"]
 
@@ -53,7 +52,6 @@ def batch(
             subscribe_scheduler: abc.SchedulerBase | None = None,
         ) -> abc.DisposableBase:
             timers = resolve_scheduler(scheduler, subscribe_scheduler, "batch")
-            lock = threading.RLock()
             items: list[T] = []
             timer: abc.DisposableBase | None = None
             generation = 0  # which batch a timer belongs to
@@ -69,54 +67,56 @@ def batch(
                 return full
 
             def on_timer(_: abc.SchedulerBase, state: Any) -> None:
-                with lock:
-                    if stopped or state != generation or not items:
-                        return
-                    observer.on_next(take())
+                if stopped or state != generation or not items:
+                    return
+                observer.on_next(take())
 
             def on_next(value: T) -> None:
                 nonlocal timer
-                with lock:
-                    if stopped:
-                        return
-                    items.append(value)
-                    size = len(items)
-                    if size >= max_count:
-                        observer.on_next(take())
-                    elif size == 1:
-                        timer = timers.schedule_relative(delay, on_timer, generation)
+                if stopped:
+                    return
+                items.append(value)
+                size = len(items)
+                if size >= max_count:
+                    observer.on_next(take())
+                elif size == 1:
+                    timer = timers.schedule_relative(delay, on_timer, generation)
 
             def on_error(error: Exception) -> None:
                 nonlocal stopped
-                with lock:
-                    if stopped:
-                        return
-                    stopped = True
-                    if items:
-                        observer.on_next(take())
-                    observer.on_error(error)
+                if stopped:
+                    return
+                stopped = True
+                if items:
+                    observer.on_next(take())
+                observer.on_error(error)
 
             def on_completed() -> None:
                 nonlocal stopped
-                with lock:
-                    if stopped:
-                        return
-                    stopped = True
-                    if items:
-                        observer.on_next(take())
-                    observer.on_completed()
+                if stopped:
+                    return
+                stopped = True
+                if items:
+                    observer.on_next(take())
+                observer.on_completed()
 
+            def stop() -> None:
+                nonlocal stopped, timer
+                stopped = True
+                if timer is not None:
+                    timer.dispose()
+                    timer = None
+
+            guard = serialized(timers)
+            if guard is not None:  # timers may fire on another thread
+                on_timer, on_next, on_error = guard(on_timer), guard(on_next), guard(on_error)
+                on_completed, stop = guard(on_completed), guard(stop)
             subscription = source.subscribe(
                 on_next, on_error, on_completed, scheduler=subscribe_scheduler
             )
 
             def dispose() -> None:
-                nonlocal stopped, timer
-                with lock:
-                    stopped = True
-                    if timer is not None:
-                        timer.dispose()
-                        timer = None
+                stop()
                 subscription.dispose()
 
             return Disposable(dispose)

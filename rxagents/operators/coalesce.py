@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from reactivex import Observable, abc
 from reactivex.disposable import Disposable
 
-from rxagents.operators._scheduler import Duration, resolve_scheduler, seconds
+from rxagents.operators._scheduler import Duration, resolve_scheduler, seconds, serialized
 from rxagents.rx.coalesce import TextRun, is_text_delta, same_text_part
 
 __all__ = ["coalesce_text"]
@@ -53,7 +52,6 @@ def coalesce_text(
             subscribe_scheduler: abc.SchedulerBase | None = None,
         ) -> abc.DisposableBase:
             timers = resolve_scheduler(scheduler, subscribe_scheduler, "coalesce_text")
-            lock = threading.RLock()
             pending: TextRun | None = None
             timer: abc.DisposableBase | None = None  # set while an interval runs
             stopped = False
@@ -66,31 +64,29 @@ def coalesce_text(
 
             def on_interval_end(_: abc.SchedulerBase, __: Any) -> None:
                 nonlocal timer
-                with lock:
-                    timer = None
-                    if stopped or pending is None:
-                        return
-                    timer = timers.schedule_relative(period, on_interval_end)
-                    flush()
+                timer = None
+                if stopped or pending is None:
+                    return
+                timer = timers.schedule_relative(period, on_interval_end)
+                flush()
 
             def on_next(value: T) -> None:
                 nonlocal pending, timer
-                with lock:
-                    if stopped:
-                        return
-                    if not is_text_delta(value):
-                        flush()
-                        observer.on_next(value)
-                    elif timer is None:
-                        timer = timers.schedule_relative(period, on_interval_end)
-                        observer.on_next(value)
-                    elif pending is None:
-                        pending = TextRun(value)
-                    elif same_text_part(pending.last, value):
-                        pending.add(value)
-                    else:
-                        flush()
-                        pending = TextRun(value)
+                if stopped:
+                    return
+                if not is_text_delta(value):
+                    flush()
+                    observer.on_next(value)
+                elif timer is None:
+                    timer = timers.schedule_relative(period, on_interval_end)
+                    observer.on_next(value)
+                elif pending is None:
+                    pending = TextRun(value)
+                elif same_text_part(pending.last, value):
+                    pending.add(value)
+                else:
+                    flush()
+                    pending = TextRun(value)
 
             def stop() -> None:
                 nonlocal stopped, timer
@@ -100,28 +96,29 @@ def coalesce_text(
                     timer = None
 
             def on_error(error: Exception) -> None:
-                with lock:
-                    if stopped:
-                        return
-                    stop()
-                    flush()
-                    observer.on_error(error)
+                if stopped:
+                    return
+                stop()
+                flush()
+                observer.on_error(error)
 
             def on_completed() -> None:
-                with lock:
-                    if stopped:
-                        return
-                    stop()
-                    flush()
-                    observer.on_completed()
+                if stopped:
+                    return
+                stop()
+                flush()
+                observer.on_completed()
 
+            guard = serialized(timers)
+            if guard is not None:  # timers may fire on another thread
+                on_interval_end, on_next = guard(on_interval_end), guard(on_next)
+                on_error, on_completed, stop = guard(on_error), guard(on_completed), guard(stop)
             subscription = source.subscribe(
                 on_next, on_error, on_completed, scheduler=subscribe_scheduler
             )
 
             def dispose() -> None:
-                with lock:
-                    stop()
+                stop()
                 subscription.dispose()
 
             return Disposable(dispose)

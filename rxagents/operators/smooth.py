@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import threading
 from collections import deque
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
@@ -12,7 +11,7 @@ from reactivex import Observable, abc
 from reactivex.disposable import Disposable
 
 from rxagents.errors import UserError
-from rxagents.operators._scheduler import Duration, resolve_scheduler, seconds
+from rxagents.operators._scheduler import Duration, resolve_scheduler, seconds, serialized
 from rxagents.rx.coalesce import is_text_delta, same_text_part, with_delta
 
 __all__ = ["smooth_text"]
@@ -85,7 +84,6 @@ def smooth_text(
             timers = (
                 resolve_scheduler(scheduler, subscribe_scheduler, "smooth_text") if pause else None
             )
-            lock = threading.RLock()
             parts: list[str] = []  # text after the last chunk, not joined yet
             last: Any = None  # the latest text delta of the current part
             queue: deque[Any] = deque()  # _Chunk, other events, _COMPLETED
@@ -145,65 +143,67 @@ def smooth_text(
 
             def on_pause_end(_: abc.SchedulerBase, __: Any) -> None:
                 nonlocal timer
-                with lock:
-                    timer = None
-                    if not stopped:
-                        release()
+                timer = None
+                if not stopped:
+                    release()
 
             def on_next(value: T) -> None:
                 nonlocal last
-                with lock:
-                    if stopped:
-                        return
-                    if is_text_delta(value):
-                        if last is not None and not same_text_part(last, value):
-                            end_part()
-                        last = value
-                        event: Any = value
-                        piece: str = event if isinstance(event, str) else event.data.delta
-                        parts.append(piece)
-                        if boundary is None or boundary(piece):
-                            cut(value)
-                    else:
+                if stopped:
+                    return
+                if is_text_delta(value):
+                    if last is not None and not same_text_part(last, value):
                         end_part()
-                        queue.append(value)
-                    release()
+                    last = value
+                    event: Any = value
+                    piece: str = event if isinstance(event, str) else event.data.delta
+                    parts.append(piece)
+                    if boundary is None or boundary(piece):
+                        cut(value)
+                else:
+                    end_part()
+                    queue.append(value)
+                release()
 
             def on_error(error: Exception) -> None:
                 nonlocal stopped, timer
-                with lock:
-                    if stopped:
-                        return
-                    stopped = True
-                    if timer is not None:
-                        timer.dispose()
-                        timer = None
-                    end_part()
-                    while queue:
-                        item = queue.popleft()
-                        observer.on_next(item.value if isinstance(item, _Chunk) else item)
-                    observer.on_error(error)
+                if stopped:
+                    return
+                stopped = True
+                if timer is not None:
+                    timer.dispose()
+                    timer = None
+                end_part()
+                while queue:
+                    item = queue.popleft()
+                    observer.on_next(item.value if isinstance(item, _Chunk) else item)
+                observer.on_error(error)
 
             def on_completed() -> None:
-                with lock:
-                    if stopped:
-                        return
-                    end_part()
-                    queue.append(_COMPLETED)
-                    release()
+                if stopped:
+                    return
+                end_part()
+                queue.append(_COMPLETED)
+                release()
 
+            def stop() -> None:
+                nonlocal stopped, timer
+                stopped = True
+                if timer is not None:
+                    timer.dispose()
+                    timer = None
+                queue.clear()
+
+            guard = serialized(timers) if timers is not None else None
+            if guard is not None:  # timers may fire on another thread
+                on_pause_end, on_next = guard(on_pause_end), guard(on_next)
+                on_error, on_completed, stop = guard(on_error), guard(on_completed), guard(stop)
             subscription = source.subscribe(
                 on_next, on_error, on_completed, scheduler=subscribe_scheduler
             )
 
             def dispose() -> None:
-                nonlocal stopped, timer
-                with lock:
-                    stopped = True
-                    if timer is not None:
-                        timer.dispose()
-                        timer = None
-                    queue.clear()
+                stop()
                 subscription.dispose()
 
             return Disposable(dispose)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from reactivex import Observable, abc
 from reactivex.disposable import Disposable
 
-from rxagents.operators._scheduler import Duration, resolve_scheduler, seconds
+from rxagents.operators._scheduler import Duration, resolve_scheduler, seconds, serialized
 
 __all__ = ["throttle_latest"]
 
@@ -63,7 +62,6 @@ def throttle_latest(
             subscribe_scheduler: abc.SchedulerBase | None = None,
         ) -> abc.DisposableBase:
             timers = resolve_scheduler(scheduler, subscribe_scheduler, "throttle_latest")
-            lock = threading.RLock()
             latest: Any = _NOTHING  # the item waiting for the period to end
             timer: abc.DisposableBase | None = None  # set while a period runs
             completing = False  # the source completed; finish as the period ends
@@ -71,53 +69,49 @@ def throttle_latest(
 
             def on_period_end(_: abc.SchedulerBase, __: Any) -> None:
                 nonlocal latest, timer, stopped
-                with lock:
-                    timer = None
-                    if stopped or latest is _NOTHING:
-                        return
-                    value, latest = latest, _NOTHING
-                    if completing:
-                        stopped = True
-                        observer.on_next(value)
-                        observer.on_completed()
-                        return
-                    timer = timers.schedule_relative(period, on_period_end)
+                timer = None
+                if stopped or latest is _NOTHING:
+                    return
+                value, latest = latest, _NOTHING
+                if completing:
+                    stopped = True
                     observer.on_next(value)
+                    observer.on_completed()
+                    return
+                timer = timers.schedule_relative(period, on_period_end)
+                observer.on_next(value)
 
             def on_next(value: T) -> None:
                 nonlocal latest, timer
-                with lock:
-                    if stopped:
-                        return
-                    if timer is not None:
-                        latest = value
-                        return
-                    timer = timers.schedule_relative(period, on_period_end)
-                    observer.on_next(value)
+                if stopped:
+                    return
+                if timer is not None:
+                    latest = value
+                    return
+                timer = timers.schedule_relative(period, on_period_end)
+                observer.on_next(value)
 
             def on_error(error: Exception) -> None:
                 nonlocal latest, stopped
-                with lock:
-                    if stopped:
-                        return
-                    stopped = True
-                    _cancel()
-                    value, latest = latest, _NOTHING
-                    if value is not _NOTHING:
-                        observer.on_next(value)
-                    observer.on_error(error)
+                if stopped:
+                    return
+                stopped = True
+                _cancel()
+                value, latest = latest, _NOTHING
+                if value is not _NOTHING:
+                    observer.on_next(value)
+                observer.on_error(error)
 
             def on_completed() -> None:
                 nonlocal completing, stopped
-                with lock:
-                    if stopped:
-                        return
-                    if latest is not _NOTHING:
-                        completing = True
-                        return
-                    stopped = True
-                    _cancel()
-                    observer.on_completed()
+                if stopped:
+                    return
+                if latest is not _NOTHING:
+                    completing = True
+                    return
+                stopped = True
+                _cancel()
+                observer.on_completed()
 
             def _cancel() -> None:
                 nonlocal timer
@@ -125,15 +119,21 @@ def throttle_latest(
                     timer.dispose()
                     timer = None
 
+            def stop() -> None:
+                nonlocal stopped
+                stopped = True
+                _cancel()
+
+            guard = serialized(timers)
+            if guard is not None:  # timers may fire on another thread
+                on_period_end, on_next = guard(on_period_end), guard(on_next)
+                on_error, on_completed, stop = guard(on_error), guard(on_completed), guard(stop)
             subscription = source.subscribe(
                 on_next, on_error, on_completed, scheduler=subscribe_scheduler
             )
 
             def dispose() -> None:
-                nonlocal stopped
-                with lock:
-                    stopped = True
-                    _cancel()
+                stop()
                 subscription.dispose()
 
             return Disposable(dispose)

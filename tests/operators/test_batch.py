@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -10,12 +13,16 @@ import reactivex
 from hypothesis import given
 from hypothesis import strategies as st
 from reactivex import operators as ops
+from reactivex.scheduler import NewThreadScheduler, ThreadPoolScheduler
+from reactivex.scheduler.eventloop import AsyncIOScheduler
+from reactivex.subject import Subject
 from reactivex.testing import ReactiveTest, TestScheduler
 from reactivex.testing.marbles import marbles_testing
 
 from rxagents import Agent, Runner
 from rxagents import operators as rxo
 from rxagents.errors import UserError
+from rxagents.operators._scheduler import serialized
 from rxagents.testing import ScriptedModel, text
 from tests.operators.opevents import collect
 
@@ -147,3 +154,47 @@ def test_invariants(
             assert time == newest
         else:
             assert time in (first + max_delay, end)
+
+
+def test_callbacks_are_serialized_only_for_schedulers_that_may_use_threads() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        assert serialized(AsyncIOScheduler(loop)) is None
+    finally:
+        loop.close()
+    assert serialized(TestScheduler()) is None
+    guard = serialized(ThreadPoolScheduler(2))
+    assert guard is not None
+    inside = 0
+    overlaps: list[int] = []
+
+    def critical(_: int) -> None:
+        nonlocal inside
+        inside += 1
+        overlaps.append(inside)
+        time.sleep(0)  # let another thread run: without the lock it would enter
+        inside -= 1
+
+    guarded = guard(critical)
+    threads = [threading.Thread(target=lambda: [guarded(i) for i in range(100)]) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(overlaps) == 400
+    assert max(overlaps) == 1
+
+
+def test_with_a_threaded_scheduler_nothing_is_lost_or_repeated() -> None:
+    subject: Subject[int] = Subject()
+    batches: list[list[int]] = []
+    done = threading.Event()
+    subject.pipe(rxo.batch(7, 0.0005, scheduler=NewThreadScheduler())).subscribe(
+        batches.append, on_completed=done.set
+    )
+    for i in range(2000):
+        subject.on_next(i)
+    subject.on_completed()
+    assert done.wait(10)
+    assert [x for b in batches for x in b] == list(range(2000))
+    assert all(1 <= len(b) <= 7 for b in batches)

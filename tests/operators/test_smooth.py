@@ -205,14 +205,15 @@ def test_invariants(
         if following is not None and is_text(following) and part_of(following) == part_of(current):
             assert pattern.fullmatch(text_of(current)), (current, following)
     # A steady pace: text chunks at least `pause` apart (an error flushes at once),
-    # and released as soon as allowed: at its text's arrival or as a pause ends.
+    # and released as soon as allowed: as text (or the event or end closing a part)
+    # arrives, or as a pause ends.
     text_times = [at for at, v in out if is_text(v)]
     arrival_times = {at for at, _ in arrivals}
     for previous, current in pairwise(text_times):
         if fails and current == end:
             continue
         assert current - previous >= pause
-        assert current == previous + pause or current in arrival_times
+        assert current == previous + pause or current in arrival_times | {end}
     if text_times:
         assert text_times[0] in arrival_times | {end}
     # Termination: errors at once; completion right after the last paced chunk.
