@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from datetime import timedelta
+from time import sleep
 from typing import Any
 
 import pytest
@@ -172,7 +172,7 @@ def test_callbacks_are_serialized_only_for_schedulers_that_may_use_threads() -> 
         nonlocal inside
         inside += 1
         overlaps.append(inside)
-        time.sleep(0)  # let another thread run: without the lock it would enter
+        sleep(0)  # let another thread run: without the lock it would enter
         inside -= 1
 
     guarded = guard(critical)
