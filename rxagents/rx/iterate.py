@@ -41,11 +41,20 @@ class ObservableIterator(AsyncIterator[T]):
 
     Args:
         source: the Observable to iterate.
-        maxsize: how many items may wait in the buffer.
-        overflow: what to do when a source that cannot wait overfills it:
-            ``grow`` keeps everything, ``error`` fails with :class:`BufferOverflow`,
-            ``drop_oldest`` / ``drop_newest`` discard, ``coalesce_text`` merges
-            adjacent text deltas (lossless for text, other events are kept).
+        maxsize: how many items may wait in the buffer. rxagents' own producers
+            (runs, ``from_async_iterable``) wait while it is full, before reading
+            their next item: a model is never read more than ``maxsize`` items
+            ahead of the consumer.
+        overflow: what to do when a source that cannot wait (a subject, a hot
+            handle) overfills it: ``grow`` keeps everything; ``error`` delivers
+            what is buffered, then raises :class:`BufferOverflow` (and
+            unsubscribes); ``drop_oldest`` / ``drop_newest`` discard; and
+            ``coalesce_text`` merges the incoming text delta into the last
+            buffered one of the same part (lossless; other items are kept, so
+            the buffer may exceed ``maxsize`` by non-text items and part changes).
+
+    Attributes:
+        dropped: how many items the overflow policy discarded or merged away.
     """
 
     def __init__(self, source: Observable[T], maxsize: int = 256, overflow: Overflow = "grow"):
@@ -66,7 +75,6 @@ class ObservableIterator(AsyncIterator[T]):
         self._tail: TextRun | None = None
         self._overflowed = False
         self.dropped = 0
-        """How many items the overflow policy discarded or merged away."""
 
     # -- the demand a producer sees ----------------------------------------
     def full(self) -> bool:

@@ -430,5 +430,5 @@ async def test_hot_handle_meets_the_overflow_policy() -> None:
     texts = [e.data.delta for e in out if is_delta(e)]
     assert "".join(texts) == "".join(pieces)
     assert len(texts) < len(pieces)
-    assert isinstance(out[-1], type(out[-1])) and out[-1].type == "run_completed_stream_event"
+    assert out[-1].type == "run_completed_stream_event"
     assert any(isinstance(e, RunItemStreamEvent) for e in out)
