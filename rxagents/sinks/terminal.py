@@ -267,9 +267,7 @@ def _seconds(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f} s"
 
 
-def summary_table(
-    lanes: Mapping[Any, LaneTrace], labels: Mapping[Any, str] | None = None
-) -> Table:
+def summary_table(lanes: Mapping[Any, LaneTrace], labels: Mapping[Any, str] | None = None) -> Table:
     """Per agent: model, output tokens, time to first token (TTFT), tokens/s, tools, turns.
 
     Rows are grouped by run; ``64*`` marks an answer cut at its ``max_tokens``.
