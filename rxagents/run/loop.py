@@ -43,6 +43,17 @@ from rxagents.run.tool_calls import invoke_tool
 
 __all__ = ["RunControl", "run_events"]
 
+_ACTED_ON = frozenset(
+    {
+        "response.output_item.done",
+        "response.completed",
+        "response.incomplete",
+        "response.failed",
+        "error",
+    }
+)
+"""The model events the loop does more with than pass through (one set lookup per event)."""
+
 
 @dataclass
 class RunControl:
@@ -158,7 +169,9 @@ async def run_events(
                 data: Any = event
                 seq += 1
                 kind = data.type
-                if kind == "response.output_item.done":
+                if kind not in _ACTED_ON:
+                    pass  # deltas and most other events are only passed through
+                elif kind == "response.output_item.done":
                     item: Any = data.item
                     conversation.append(item.model_dump(exclude_unset=True, mode="json"))
                     if item.type == "message":

@@ -40,6 +40,7 @@ def subscribe_async_iterable(
 
     async def pump() -> None:
         iterator = factory()
+        anext, on_next = iterator.__anext__, observer.on_next  # bound once: the hot loop
         try:
             while True:
                 # Wait for the consumer *before* reading, so the source is never
@@ -49,12 +50,12 @@ def subscribe_async_iterable(
                     if disposed:
                         return
                 try:
-                    item = await iterator.__anext__()
+                    item = await anext()
                 except StopAsyncIteration:
                     break
                 if disposed:
                     return
-                observer.on_next(item)
+                on_next(item)
                 if disposed:
                     return
         except asyncio.CancelledError:

@@ -74,16 +74,28 @@ class ObservableIterator(AsyncIterator[T]):
         self._closed = False
         self._tail: TextRun | None = None
         self._overflowed = False
+        self._burst = 1  # see full(): 1, 2, 4, ... up to maxsize
         self.dropped = 0
 
     # -- the demand a producer sees ----------------------------------------
     def full(self) -> bool:
-        """The buffer holds ``maxsize`` items (a producer should wait)."""
-        return len(self._buffer) + (self._tail is not None) >= self._maxsize and not self._closed
+        """Whether a producer should wait before reading its next item.
+
+        It should when the buffer holds ``maxsize`` items, or holds a burst while
+        the consumer waits for its turn to run. The burst (1, 2, 4, ... items,
+        doubling each time a producer waits, up to ``maxsize``) hands the first
+        items over at once even when the source never awaits, without giving up
+        large batches on a long run.
+        """
+        held = len(self._buffer) + (self._tail is not None)
+        if held >= self._maxsize or (held >= self._burst and self._consumer is not None):
+            return not self._closed
+        return False
 
     async def wait_for_space(self) -> None:
         """Return once the consumer has taken an item (or the iterator was closed)."""
         while self.full():
+            self._burst = min(self._burst * 2, self._maxsize)
             waiter = asyncio.get_running_loop().create_future()
             self._producers.append(waiter)
             await waiter
