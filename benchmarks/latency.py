@@ -46,10 +46,9 @@ async def rx_subscribe(script: Sequence[Turn], awaiting: bool) -> Sample:
         if not first.done():
             first.set_exception(error)
 
+    agent = rx_agent(script, awaiting=awaiting)
     clock = Clock()
-    subscription = Runner.run_streamed(rx_agent(script, awaiting=awaiting), "hi").subscribe(
-        on_next, on_error
-    )
+    subscription = Runner.run_streamed(agent, "hi").subscribe(on_next, on_error)
     arrived = await first
     subscription.dispose()
     await asyncio.sleep(0)
@@ -60,8 +59,9 @@ async def rx_iterate(script: Sequence[Turn], awaiting: bool) -> Sample:
     """Until an ``async for`` body receives the first delta."""
     from rxagents import Runner
 
+    agent = rx_agent(script, awaiting=awaiting)
     clock = Clock()
-    async with Runner.run_streamed(rx_agent(script, awaiting=awaiting), "hi") as events:
+    async with Runner.run_streamed(agent, "hi") as events:
         async for event in events:
             if _is_delta(event):
                 return clock.read()
@@ -74,10 +74,9 @@ async def sdk_iterate(script: Sequence[Turn], awaiting: bool) -> Sample:
 
     from benchmarks.sdk_model import RUN_CONFIG
 
+    agent = sdk_agent(script, awaiting=awaiting)
     clock = Clock()
-    result = agents.Runner.run_streamed(
-        sdk_agent(script, awaiting=awaiting), "hi", run_config=RUN_CONFIG
-    )
+    result = agents.Runner.run_streamed(agent, "hi", run_config=RUN_CONFIG)
     try:
         async for event in result.stream_events():
             if _is_delta(event):
@@ -103,11 +102,11 @@ async def run(settings: Settings) -> list[Section]:
         key="latency",
         title=f"Time to first event: first text delta of a {deltas:,}-delta answer",
         description=(
-            "Milliseconds from `run_streamed(...)` to the consumer holding the first "
-            "text delta, as CPU time of this process (what the targets use: the machine is "
-            "shared) and wall time. *never awaits*: the model yields every event without "
-            "giving the loop a turn (a fast local source); *awaits*: "
-            "`await asyncio.sleep(0)` before each delta (a socket)."
+            "Milliseconds from `run_streamed(...)` (the agent already built) to the "
+            "consumer holding the first text delta, as CPU time of this process (what the "
+            "targets use: the machine is shared) and wall time. *never awaits*: the model "
+            "yields every event without giving the loop a turn (a fast local source); "
+            "*awaits*: `await asyncio.sleep(0)` before each delta (a socket)."
         ),
         columns=[
             "contender",
