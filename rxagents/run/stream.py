@@ -109,3 +109,12 @@ class RunStream(Observable[StreamEvent]):
 
     def __await__(self) -> Generator[Any, None, RunResult]:  # type: ignore[override]
         return self.result().__await__()
+
+    def _ipython_display_(self) -> None:
+        """Left as a notebook cell's value, the stream runs once and shows itself live.
+
+        See :func:`rxagents.sinks.display_run` (needs ``rxagents[notebook]``).
+        """
+        from rxagents.sinks.notebook import display_run
+
+        display_run(self)

@@ -131,6 +131,19 @@ SETUP = textwrap.dedent(
 )
 
 
+WAIT_FOR_DISPLAYS = textwrap.dedent(
+    """
+    import asyncio
+
+    def displaying():
+        return [t for t in asyncio.all_tasks() if "display_run" in t.get_coro().__qualname__]
+
+    while displaying():
+        await asyncio.wait(displaying())
+    """
+)
+
+
 def _execute(
     client: Any, code: str, seen: list[tuple[str, dict[str, Any]]], timeout: float = 30
 ) -> list[tuple[str, dict[str, Any]]]:
@@ -176,6 +189,17 @@ def test_in_a_real_kernel_a_run_displays_live_without_blocking_the_cell() -> Non
         assert all(u["transient"]["display_id"] == display_id for u in updates)
         assert words in updates[-1]["data"]["text/html"]
         assert words not in updates[0]["data"]["text/html"]  # it was shown while streaming
+        # A stream left as a cell's value displays itself and runs live.
+        fourth = _execute(client, 'Runner.run_streamed(slow_agent("shown by itself"), "x")', seen)
+        (own,) = [c for kind, c in fourth if kind == "display_data"]
+        own_id = own["transient"]["display_id"]
+        _execute(client, WAIT_FOR_DISPLAYS, seen)
+        own_updates = [
+            c["data"]["text/html"]
+            for kind, c in seen
+            if kind == "update_display_data" and c["transient"]["display_id"] == own_id
+        ]
+        assert own_updates and "shown by itself" in own_updates[-1]
         # Plain `await` of a stream works in a cell too (the kernel's loop runs it).
         code = 'r = await Runner.run_streamed(slow_agent("done"), "x")\nprint(r.final_output)'
         third = _execute(client, code, seen)
