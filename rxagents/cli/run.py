@@ -4,7 +4,7 @@ Examples::
 
     rxagents run "What is a reactive stream?"                # embedded local model
     rxagents run "Hi" --model gpt-4.1-mini                   # OpenAI (OPENAI_API_KEY)
-    rxagents run "Hi" --base-url http://127.0.0.1:8080/v1    # any OpenAI-compatible server
+    rxagents run "Hi" --base-url http://127.0.0.1:8080/v1 --api chat   # e.g. llama.cpp
     rxagents run "Plan a trip" --agent examples/travel.py:agent
     rxagents run "Hi" --json | jq -r 'select(.type=="raw_response_event") | .data.delta // empty'
 """
@@ -26,13 +26,13 @@ __all__ = ["DEFAULT_INSTRUCTIONS", "build_agent", "register"]
 DEFAULT_INSTRUCTIONS = "You are a helpful assistant. Answer clearly and briefly."
 
 
-def model_provider(base_url: str | None) -> ModelProvider | None:
-    """The provider for ``--base-url`` (``None``: the default provider resolves models)."""
-    if base_url is None:
+def model_provider(base_url: str | None, api: str | None = None) -> ModelProvider | None:
+    """The provider for ``--base-url`` / ``--api`` (``None``: the default provider decides)."""
+    if base_url is None and api is None:
         return None
     from rxagents.models.provider import OpenAIProvider
 
-    return OpenAIProvider(base_url=base_url)
+    return OpenAIProvider(api=api, base_url=base_url)  # type: ignore[arg-type]
 
 
 def build_agent(agent_spec: str | None, model: str | None) -> Agent[Any]:
@@ -119,6 +119,14 @@ def register(app: typer.Typer) -> None:
                 "--base-url", help="An OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1."
             ),
         ] = None,
+        api: Annotated[
+            str | None,
+            typer.Option(
+                "--api",
+                help="'responses' (OpenAI) or 'chat' (Chat Completions: vLLM, Ollama, "
+                "llama.cpp...); default RXAGENTS_API or responses.",
+            ),
+        ] = None,
         agent: Annotated[
             str | None,
             typer.Option(
@@ -134,6 +142,6 @@ def register(app: typer.Typer) -> None:
         """Stream one agent run: live in a terminal, plain lines in a pipe, or --json."""
         with exit_on_error(debug):
             chosen = build_agent(agent, model)
-            provider = model_provider(base_url)
+            provider = model_provider(base_url, api)
             runner = _stream_json if json_lines else _stream_live
             asyncio.run(runner(chosen, prompt, provider, max_turns))

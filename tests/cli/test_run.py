@@ -135,3 +135,22 @@ def test_an_unreachable_server_is_a_clear_error() -> None:
     assert code == 1
     assert err.startswith("error: ") and err.count("\n") == 1
     assert "127.0.0.1:9" in err
+
+
+def test_api_chat_speaks_chat_completions(agent_file: Path) -> None:
+    from rxagents.testing.openai_fixtures import chat_text
+    from rxagents.testing.openai_server import FakeOpenAIServer, chat_stream
+
+    with FakeOpenAIServer() as server:
+        server.enqueue(chat_stream(chat_text("a chat answer")))
+        code, out, err = invoke("run", "hello", "--api", "chat", "--base-url", server.base_url)
+        requests = list(server.requests)
+    assert code == 0, err
+    assert "a chat answer" in out
+    assert [r.path for r in requests] == ["/v1/chat/completions"]
+
+
+def test_an_unknown_api_is_a_usage_error() -> None:
+    code, _, err = invoke("run", "hi", "--api", "soap")
+    assert code == 2
+    assert err.startswith("error: unknown API 'soap'")
