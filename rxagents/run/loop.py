@@ -40,6 +40,7 @@ from rxagents.result import RunResult, Usage
 from rxagents.run.nesting import NestedChannel, ParentLink, parent_link
 from rxagents.run.options import as_input_list, output_spec, validate_agent_graph
 from rxagents.run.tool_calls import invoke_tool
+from rxagents.tools import FunctionTool
 
 __all__ = ["RunControl", "run_events"]
 
@@ -195,7 +196,13 @@ async def run_events(
                                 ParentLink(nested, item.call_id, item.name, model_provider)
                             )
                             task = asyncio.ensure_future(
-                                invoke_tool(current, tools_by_name.get(item.name), item, ctx)
+                                _start_tool(
+                                    asyncio.current_task(),
+                                    current,
+                                    tools_by_name.get(item.name),
+                                    item,
+                                    ctx,
+                                )
                             )
                             parent_link.reset(token)
                             running.add(task)
@@ -296,6 +303,25 @@ async def run_events(
             )
             yield RunCompletedStreamEvent._fast(run_id=run_id, sequence_number=seq, result=result)
             return
+
+
+async def _start_tool(
+    owner: asyncio.Task[Any] | None,
+    agent: Agent[Any],
+    tool: FunctionTool | None,
+    call: ResponseFunctionToolCall,
+    ctx: RunContext[Any],
+) -> ToolCallOutputItem:
+    """Run one tool call, unless the run was cancelled before the call's task got to start.
+
+    A run disposed from another task (leaving ``async with``, ``RunHandle.cancel``)
+    has its task cancelled at once, but tool tasks it already scheduled would
+    still start on the next loop iteration, before the cancellation reaches the
+    run loop's cleanup. ``owner.cancelling()`` tells them not to.
+    """
+    if owner is not None and owner.cancelling():
+        raise asyncio.CancelledError
+    return await invoke_tool(agent, tool, call, ctx)
 
 
 def _failure_message(data: Any) -> str:
