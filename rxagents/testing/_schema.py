@@ -27,7 +27,8 @@ def from_schema(schema: dict[str, Any], *, where: str = "schema") -> st.SearchSt
 
 
 def _values(schema: Any, defs: dict[str, Any], where: str) -> st.SearchStrategy[Any]:
-    if schema is True or schema == {}:
+    structural = {"type", "$ref", "const", "enum", "anyOf", "oneOf", "allOf", "properties"}
+    if schema is True or (isinstance(schema, dict) and not structural & schema.keys()):
         return st.none() | st.booleans() | st.integers(-100, 100) | st.text(max_size=10)
     if not isinstance(schema, dict):
         raise UserError(f"{where}: cannot generate values for schema {schema!r}")

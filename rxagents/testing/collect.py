@@ -45,6 +45,10 @@ class Collected(Generic[T]):
                 return event.result
         return None
 
+    def __repr__(self) -> str:
+        end = "completed" if self.completed else f"error {self.error!r}" if self.error else "open"
+        return f"Collected({len(self.events)} events, {end})"
+
     def __iter__(self) -> Iterator[T]:
         return iter(self.events)
 

@@ -51,6 +51,11 @@ class ToolProbe:
         self.calls: list[ProbeCall] = []
         self.disposed = False
 
+    def reset(self) -> None:
+        """Forget every call and the disposal mark (reuse one probe across examples)."""
+        self.calls.clear()
+        self.disposed = False
+
     def mark_disposed(self) -> None:
         """From now on, a tool that starts is recorded as started after disposal."""
         self.disposed = True

@@ -317,7 +317,10 @@ def _draw_script(draw: st.DrawFn, plan: _Plan) -> Script:
             error = _errors["tool_raises"]
             break
         if target is not None:
-            current = target.agent.name
+            # The run performs the first handoff the model asked for; others are refused.
+            by_tool = {h.tool_name: h for h in handoffs}
+            first = next(s for s in steps if isinstance(s, CallStep) and s.kind == "handoff")
+            current = by_tool[first.name].agent.name
     max_turns = len(turns)
     if "max_turns" in plan.failures and len(turns) >= 2 and draw(st.integers(0, 7)) == 3:
         max_turns = draw(st.integers(1, len(turns) - 1))
