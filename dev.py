@@ -37,11 +37,9 @@ def uv() -> Path:
     return tool
 
 
-def sync(*groups: str) -> None:
-    args = ["sync", "--locked", "--all-extras", "--python", sys.executable]
-    for group in groups:
-        args += ["--group", group]
-    run(uv(), *args)
+def sync() -> None:
+    # One environment for every job (the test suite smoke-runs the benchmarks).
+    run(uv(), "sync", "--locked", "--all-extras", "--all-groups", "--python", sys.executable)
 
 
 def apt_install() -> None:
@@ -72,7 +70,7 @@ def main() -> int:
         run(bin_dir / "ruff", "check", "rxagents", "tests", "benchmarks")
         run(bin_dir / "mypy")
     elif job == "bench":
-        sync("bench")
+        sync()
         run(bin_dir / "python", "-m", "benchmarks", *extra)
     else:
         print(__doc__)
