@@ -85,17 +85,16 @@ class RedisBackend:
         """
         from rxagents.web.backend import TooManyRuns
 
-        queued = await self._call("counting queued runs", self.client.xlen, self.keys.requests)
-        if queued >= self.max_queued:
+        run_id = new_run_id()
+        queued = await self._call(
+            "queueing a run", enqueue, self.client, input, run_id=run_id, keys=self.keys,
+            ttl=self.ttl, max_queued=self.max_queued,
+        )  # fmt: skip
+        if not queued:
             raise TooManyRuns(
-                f"{queued} runs are queued or running (limit {self.max_queued}); "
+                f"{self.max_queued} runs are queued or running (the limit); "
                 "add workers or retry later"
             )
-        run_id = new_run_id()
-        await self._call(
-            "queueing a run", enqueue, self.client, input, run_id=run_id, keys=self.keys,
-            ttl=self.ttl,
-        )  # fmt: skip
         return run_id
 
     async def _check(self, run_id: str) -> None:

@@ -1,14 +1,14 @@
 """How events, end markers and errors are stored in a Redis Stream entry.
 
-An entry holds one field:
+The entry id of the event with ``sequence_number`` *n* is ``<n+1>-0`` (so the
+number is not stored again); the end marker takes the id the next event would
+have had. An entry's fields are one of:
 
-* ``e``: an event, as JSON (``RawResponsesStreamEvent`` is written and read on a
-  fast path, ~7 µs each way; the other event types go through pydantic).
+* ``r`` + ``d``: a ``RawResponsesStreamEvent`` (the bulk of a run): its ``run_id``
+  and its Responses event as JSON, written and read on a fast path (a few µs).
+* ``e``: any other event, as its JSON (through pydantic, with agents by name).
 * ``end``: the end of a run: ``"completed"``, or ``"error"`` with an ``error``
   field holding ``{"type", "module", "message", "attrs"}``.
-
-The entry id of the event with ``sequence_number`` *n* is ``<n+1>-0``; the end
-marker takes the id the next event would have had.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from __future__ import annotations
 import json
 import typing
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Annotated, Any, Union
 
 from openai.types.responses import ResponseStreamEvent
-from pydantic import BaseModel
+from pydantic import Field, TypeAdapter
 
 from rxagents.agent import Agent
 from rxagents.errors import AgentsError
@@ -49,17 +49,15 @@ AgentsArg = Agent[Any] | Mapping[str, Agent[Any]] | Iterable[Agent[Any]] | None
 walked), a ``{name: Agent}`` mapping, several agents, or ``None`` (bare ``Agent(name)``)."""
 
 
-def _raw_classes() -> dict[str, type[BaseModel]]:
-    union = typing.get_args(ResponseStreamEvent)[0]
-    classes: dict[str, type[BaseModel]] = {}
-    for cls in typing.get_args(union):
-        literal = cls.model_fields["type"].annotation
-        for value in typing.get_args(literal):
-            classes[value] = cls
-    return classes
+def _raw_adapter() -> TypeAdapter[Any]:
+    """The Responses stream events as a union pydantic can discriminate on ``type``
+    (openai's own annotation is not one pydantic reads, so it would try every member)."""
+    members = typing.get_args(typing.get_args(ResponseStreamEvent)[0])
+    union: Any = Union[tuple(members)]  # noqa: UP007
+    return TypeAdapter(Annotated[union, Field(discriminator="type")])
 
 
-_RAW_CLASSES = _raw_classes()
+_RAW = _raw_adapter()
 
 
 def entry_id(sequence_number: int) -> str:
@@ -73,18 +71,15 @@ def sequence_of(entry: str | bytes) -> int:
     return int(text.partition("-")[0]) - 1
 
 
-def encode_event(event: StreamEvent, offset: int = 0) -> str:
-    """An event as the JSON stored in its entry, its ``sequence_number`` moved by ``offset``."""
-    seq = event.sequence_number + offset
+def encode_event(event: StreamEvent, offset: int = 0) -> tuple[str, str, str]:
+    """An event as ``(kind, a, b)`` for the publish script: ``("r", run_id, data JSON)``
+    for a raw model event, else ``("e", event JSON, "")``; ``sequence_number`` moved by
+    ``offset``."""
     if isinstance(event, RawResponsesStreamEvent):
-        data = event.data.model_dump_json(by_alias=True)
-        return (
-            f'{{"type":"raw_response_event","run_id":{json.dumps(event.run_id)},'
-            f'"sequence_number":{seq},"data":{data}}}'
-        )
+        return "r", event.run_id, event.data.model_dump_json(by_alias=True)
     if offset:
-        event = event.model_copy(update={"sequence_number": seq})
-    return event.model_dump_json(by_alias=True)
+        event = event.model_copy(update={"sequence_number": event.sequence_number + offset})
+    return "e", event.model_dump_json(by_alias=True), ""
 
 
 def agent_map(agents: AgentsArg) -> dict[str, Agent[Any]]:
@@ -105,13 +100,7 @@ def agent_map(agents: AgentsArg) -> dict[str, Agent[Any]]:
 
 
 def _decode_event(payload: str | bytes, agents: dict[str, Agent[Any]]) -> StreamEvent:
-    obj = json.loads(payload)
-    if obj.get("type") == "raw_response_event":
-        data = obj["data"]
-        cls = _RAW_CLASSES.get(data.get("type"))
-        if cls is not None:
-            return raw_event(obj["run_id"], obj["sequence_number"], cls.model_validate(data))  # type: ignore[arg-type]
-    event = stream_event_adapter.validate_python(obj, context={"agents": agents})
+    event = stream_event_adapter.validate_json(payload, context={"agents": agents})
     if isinstance(event, RunCompletedStreamEvent):
         event = _typed_final_output(event)
     return event
@@ -136,8 +125,16 @@ Decoded = tuple[str, StreamEvent | AgentsError | None]
 """What an entry holds: ``("event", event)``, ``("completed", None)`` or ``("error", error)``."""
 
 
-def decode_entry(fields: Mapping[Any, Any], agents: dict[str, Agent[Any]]) -> Decoded:
+def decode_entry(
+    sequence_number: int, fields: Mapping[Any, Any], agents: dict[str, Agent[Any]]
+) -> Decoded:
     """Read one stream entry's fields (``bytes`` or ``str`` keys and values)."""
+    data = fields.get(b"d", fields.get("d"))
+    if data is not None:
+        run_id = fields.get(b"r", fields.get("r", ""))
+        if isinstance(run_id, bytes):
+            run_id = run_id.decode()
+        return "event", raw_event(run_id, sequence_number, _RAW.validate_json(data))
     payload = fields.get(b"e", fields.get("e"))
     if payload is not None:
         return "event", _decode_event(payload, agents)

@@ -23,7 +23,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-__all__ = ["CANCEL", "REFRESH", "RELEASE", "Keys", "enqueue"]
+__all__ = ["ACQUIRE", "CANCEL", "ENQUEUE", "REFRESH", "RELEASE", "Keys", "enqueue"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,29 @@ class Keys:
     def cancel(self, run_id: str) -> str:
         return f"{self.prefix}:run:{run_id}:cancel"
 
+
+ACQUIRE = """
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
+local next_seq, ended = 0, 0
+local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+if #last > 0 then
+  next_seq = tonumber(string.match(last[1][1], '^(%d+)'))
+  if last[1][2][1] == 'end' then ended = 1 end
+end
+local cancelled = redis.call('EXISTS', KEYS[3])
+local attempt = 0
+if ended == 0 then
+  attempt = redis.call('HINCRBY', KEYS[4], 'attempt', 1)
+  redis.call('HSET', KEYS[4], 'status', 'running', 'worker', ARGV[3])
+  redis.call('PEXPIRE', KEYS[4], ARGV[4])
+end
+return {next_seq, ended, cancelled, attempt}
+"""
+"""KEYS: lease, events, cancel flag, meta. ARGV: token, lease ms, worker name, ttl ms.
+
+Take the lease on a run (nil if someone holds it) and, in the same step, read
+where its stream is: ``{next sequence number, ended?, cancel asked?, attempt}``
+(the attempt counter is incremented unless the run had already ended)."""
 
 REFRESH = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
@@ -93,6 +116,17 @@ end its stream with the error marker here (1); if a worker holds it, the worker
 does (0, after a pub/sub message); -2 if it had already ended."""
 
 
+ENQUEUE = """
+if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
+redis.call('HSET', KEYS[2], 'status', 'queued', 'attempt', 0, 'created', ARGV[3])
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
+redis.call('XADD', KEYS[1], '*', 'run_id', ARGV[1], 'input', ARGV[2])
+return 1
+"""
+"""KEYS: requests, meta. ARGV: run id, input JSON, created, max queued, ttl ms.
+Queue a request unless ``max queued`` are waiting or running (0)."""
+
+
 async def enqueue(
     client: Redis,
     input: str | Sequence[dict[str, Any]],
@@ -100,15 +134,18 @@ async def enqueue(
     run_id: str,
     keys: Keys = Keys(),
     ttl: float = 3600.0,
-) -> None:
-    """Queue a run request for the workers (and create the run's hash, so it is known)."""
+    max_queued: int = 1 << 62,
+) -> bool:
+    """Queue a run request for the workers, and create the run's hash (so it is known).
+
+    Returns:
+        ``False`` (nothing queued) if ``max_queued`` requests are already waiting or
+        running (requests are deleted once their run ends).
+    """
     payload = json.dumps(input if isinstance(input, str) else [dict(i) for i in input])
-    ttl_ms = int(ttl * 1000)
-    async with client.pipeline(transaction=True) as pipe:
-        pipe.hset(
-            keys.meta(run_id),
-            mapping={"status": "queued", "attempt": 0, "created": f"{time.time():.3f}"},
-        )
-        pipe.pexpire(keys.meta(run_id), ttl_ms)
-        pipe.xadd(keys.requests, {"run_id": run_id, "input": payload})
-        await pipe.execute()
+    script: Any = client.register_script(ENQUEUE)
+    queued = await script(
+        keys=[keys.requests, keys.meta(run_id)],
+        args=[run_id, payload, f"{time.time():.3f}", max_queued, int(ttl * 1000)],
+    )
+    return bool(queued)

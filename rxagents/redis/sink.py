@@ -26,7 +26,8 @@ DEFAULT_TTL = 3600.0
 """Seconds a run stream lives after its last write, by default."""
 
 # KEYS: stream, lease.  ARGV: lease token ('' = unfenced), maxlen, ttl ms, then
-# (id, kind, payload) triples; kind: e = event, c = completed, x = error.
+# (id, kind, a, b) quadruples; kind: r = raw event (a run_id, b data), e = other
+# event (a JSON), c = completed, x = error (a error JSON).
 # Entries whose id is not above the stream's last id are skipped (a retried
 # batch), so retrying never duplicates. Returns {status, last id's ms part}:
 # 0 written, -1 the lease belongs to someone else, -2 the stream already ended.
@@ -39,12 +40,14 @@ if #last > 0 then
   if last[1][2][1] == 'end' then return {-2, last_ms} end
 end
 local maxlen = ARGV[2]
-for i = 4, #ARGV, 3 do
+for i = 4, #ARGV, 4 do
   local id = ARGV[i]
   local ms = tonumber(string.match(id, '^(%d+)'))
   if ms > last_ms then
     local kind = ARGV[i + 1]
-    if kind == 'e' then
+    if kind == 'r' then
+      redis.call('XADD', KEYS[1], 'MAXLEN', maxlen, id, 'r', ARGV[i + 2], 'd', ARGV[i + 3])
+    elseif kind == 'e' then
       redis.call('XADD', KEYS[1], 'MAXLEN', maxlen, id, 'e', ARGV[i + 2])
     elseif kind == 'c' then
       redis.call('XADD', KEYS[1], 'MAXLEN', maxlen, id, 'end', 'completed')
@@ -106,7 +109,7 @@ class RedisPublisher:
         self._keys = [key, lease[0] if lease else key]
         self._head = [lease[1] if lease else "", str(maxlen), str(int(ttl * 1000))]
         self._reconnect = Reconnect(reconnect_timeout, f"writing to stream {key!r}")
-        self._pending: deque[tuple[str, str, str]] = deque()
+        self._pending: deque[tuple[str, str, str, str]] = deque()
         self._high_water = high_water
         self._batch_size = batch_size
         self._wake = asyncio.Event()
@@ -129,7 +132,7 @@ class RedisPublisher:
         if self.failure is not None:
             raise self.failure
         seq = event.sequence_number + self.offset
-        self._pending.append((entry_id(seq), "e", encode_event(event, self.offset)))
+        self._pending.append((entry_id(seq), *encode_event(event, self.offset)))
         self.next_sequence = seq + 1
         self.events += 1
         self._idle.clear()
@@ -155,9 +158,9 @@ class RedisPublisher:
             self._closing = True
             mid = entry_id(self.next_sequence)
             if error is None:
-                self._pending.append((mid, "c", ""))
+                self._pending.append((mid, "c", "", ""))
             else:
-                self._pending.append((mid, "x", encode_error(error)))
+                self._pending.append((mid, "x", encode_error(error), ""))
             self._wake.set()
         await asyncio.shield(self._task)
 
@@ -200,7 +203,7 @@ class RedisPublisher:
             self._space.set()
             raise
 
-    async def _send(self, batch: list[tuple[str, str, str]]) -> None:
+    async def _send(self, batch: list[tuple[str, str, str, str]]) -> None:
         args = list(self._head)
         for entry in batch:
             args.extend(entry)
@@ -220,7 +223,7 @@ class RedisPublisher:
                 "over; stopped publishing"
             )
         if status == -2:
-            ends_here = batch[-1][1] != "e" and int(batch[-1][0].partition("-")[0]) == last_ms
+            ends_here = batch[-1][1] in "cx" and int(batch[-1][0].partition("-")[0]) == last_ms
             if retried and ends_here:
                 return  # our own end marker went through before the connection dropped
             raise StreamClosed(

@@ -100,7 +100,7 @@ def from_redis(
                         "(trimmed by MAXLEN or the stream expired and was rewritten); "
                         "raise maxlen/ttl, or read from a later sequence number"
                     )
-                kind, value = decode_entry(fields, names)
+                kind, value = decode_entry(seq, fields, names)
                 if kind == "completed":
                     return
                 if kind == "error":

@@ -36,9 +36,8 @@ from rxagents.errors import RunCancelled, UserError
 from rxagents.events import RunRestartedStreamEvent
 from rxagents.models.base import ModelProvider
 from rxagents.redis._retry import RETRYABLE, Reconnect
-from rxagents.redis.codec import sequence_of
 from rxagents.redis.errors import LeaseLost, RedisUnavailable, StreamClosed, WorkerLost
-from rxagents.redis.protocol import REFRESH, RELEASE, Keys
+from rxagents.redis.protocol import ACQUIRE, REFRESH, RELEASE, Keys
 from rxagents.redis.sink import DEFAULT_MAXLEN, DEFAULT_TTL, RedisPublisher
 from rxagents.run.loop import run_events
 
@@ -70,6 +69,7 @@ class _Active:
     running: bool = False
     finishing: bool = False
     stop_reason: str | None = None
+    released: bool = False
     refreshed: float = field(default_factory=time.monotonic)
 
 
@@ -126,6 +126,7 @@ class RedisWorker:
         self._reconnect_timeout = reconnect_timeout
         self._refresh: Any = client.register_script(REFRESH)
         self._release: Any = client.register_script(RELEASE)
+        self._acquire: Any = client.register_script(ACQUIRE)
         self._active: dict[str, _Active] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._slot = asyncio.Event()
@@ -304,43 +305,51 @@ class RedisWorker:
             active.task.cancel()
 
     async def _serve(self, entry: str, run_id: str, payload: str) -> None:
-        lease = self.keys.lease(run_id)
+        keys = self.keys
         token = f"{self.name}:{secrets.token_hex(4)}"
-        try:
-            if not await self.client.set(lease, token, nx=True, px=self._lease_ms):
-                return  # another worker runs it; the request stays pending
-        except RETRYABLE:
-            return  # it stays pending and is claimed again later
+        reconnect = Reconnect(self._reconnect_timeout, f"taking run {run_id}")
+        while True:
+            try:
+                state = await self._acquire(
+                    keys=[keys.lease(run_id), keys.events(run_id), keys.cancel(run_id),
+                          keys.meta(run_id)],
+                    args=[token, self._lease_ms, self.name, int(self._ttl * 1000)],
+                )  # fmt: skip
+                break
+            except RETRYABLE as exc:
+                try:
+                    await reconnect.failed(exc)
+                except RedisUnavailable:
+                    log.warning("run %s: could not take it (%s); it stays pending", run_id, exc)
+                    return  # claimed again later, by this worker or another
+        if not state:
+            return  # another worker runs it; the request stays pending
         task = asyncio.current_task()
         assert task is not None
         active = _Active(run_id, entry, token, task)
         self._active[run_id] = active
         try:
-            await self._execute(active, payload)
+            next_seq, ended, cancelled, attempt = (int(v) for v in state)
+            if ended:
+                await self._finish(active, None)
+            else:
+                await self._execute(active, payload, next_seq, bool(cancelled), attempt)
         except _LEAVE_PENDING as exc:
             log.warning("run %s left unacknowledged for another worker: %s", run_id, exc)
         except StreamClosed:
-            await self._finish(active, "ended")
+            await self._finish(active, None)
         except Exception:
             log.exception("run %s failed inside the worker; it stays pending", run_id)
         finally:
             self._active.pop(run_id, None)
-            with suppress(Exception, asyncio.CancelledError):
-                await asyncio.shield(self._release(keys=[lease], args=[token]))
+            if not active.released:
+                with suppress(Exception, asyncio.CancelledError):
+                    await asyncio.shield(self._release(keys=[keys.lease(run_id)], args=[token]))
 
-    async def _execute(self, active: _Active, payload: str) -> None:
+    async def _execute(
+        self, active: _Active, payload: str, next_seq: int, cancelled: bool, attempt: int
+    ) -> None:
         run_id, keys = active.run_id, self.keys
-        async with self.client.pipeline(transaction=False) as pipe:
-            pipe.xrevrange(keys.events(run_id), count=1)
-            pipe.exists(keys.cancel(run_id))
-            pipe.hincrby(keys.meta(run_id), "attempt", 1)
-            pipe.hset(keys.meta(run_id), mapping={"status": "running", "worker": self.name})
-            pipe.pexpire(keys.meta(run_id), int(self._ttl * 1000))
-            last, cancelled, attempt, *_ = await pipe.execute()
-        if last and (b"end" in last[0][1] or "end" in last[0][1]):
-            await self._finish(active, "ended")
-            return
-        next_seq = sequence_of(last[0][0]) + 1 if last else 0
         publisher = RedisPublisher(
             self.client, keys.events(run_id), maxlen=self._maxlen, ttl=self._ttl,
             offset=next_seq, lease=(keys.lease(run_id), active.token),
@@ -408,17 +417,20 @@ class RedisWorker:
             active.running = False
         return None
 
-    async def _finish(self, active: _Active, status: str) -> None:
-        """Acknowledge and delete the request (best effort: a leftover is cleaned up on claim)."""
-        keys = self.keys
+    async def _finish(self, active: _Active, status: str | None) -> None:
+        """Acknowledge and delete the request, record ``status``, release the lease: one
+        round trip (best effort: a leftover request is cleaned up when claimed)."""
+        keys, run_id = self.keys, active.run_id
         with suppress(*RETRYABLE):
             async with self.client.pipeline(transaction=False) as pipe:
                 pipe.xack(keys.requests, keys.group, active.entry)
                 pipe.xdel(keys.requests, active.entry)
-                if status != "ended":
-                    pipe.hset(keys.meta(active.run_id), "status", status)
-                pipe.pexpire(keys.meta(active.run_id), int(self._ttl * 1000))
+                if status is not None:
+                    pipe.hset(keys.meta(run_id), "status", status)
+                pipe.pexpire(keys.meta(run_id), int(self._ttl * 1000))
+                await self._release(keys=[keys.lease(run_id)], args=[active.token], client=pipe)
                 await pipe.execute()
+                active.released = True
 
 
 def _factory_of(agent: AgentSource) -> Callable[[], Agent[Any]]:

@@ -170,3 +170,23 @@ async def test_from_redis_reads_a_worker_run_with_agents_restored(
     )
     assert error is None
     assert events[0].new_agent is agent  # type: ignore[union-attr]
+
+
+async def test_a_pool_smaller_than_the_concurrency_loses_no_run(
+    redis_client: Redis, redis_server: Any
+) -> None:
+    narrow = redis_server.client(max_connections=6)
+    # A long lease: a run dropped at its first failed command would wait a minute to be
+    # claimed again; the worker must retry instead.
+    w = RedisWorker(narrow, make_agent, concurrency=12, lease_timeout=60)
+    task = asyncio.ensure_future(w.run())
+    backend = RedisBackend(redis_client)
+    prompts = [f"narrow-{i}" for i in range(12)]
+    run_ids = [await backend.start(p) for p in prompts]
+    streams = [await backend.events(r) for r in run_ids]
+    results = await asyncio.gather(*(collect(s, timeout=30) for s in streams))
+    for prompt, (events, error) in zip(prompts, results, strict=True):
+        assert (text_of(events), error) == (reply_for(prompt), None)
+    w.stop()
+    await task
+    await narrow.aclose()
