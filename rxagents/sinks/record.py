@@ -318,10 +318,10 @@ def _item(
     item: Any = event.item
     if event.name == "tool_called":
         span = ToolSpan(item.raw_item.name, item.raw_item.call_id, time)
-        tools[f"{event.run_id}/{span.call_id}"] = span
+        tools[f"{lane.source}/{event.run_id}/{span.call_id}"] = span
         lane.tools.append(span)
     elif event.name == "tool_output":
-        called = tools.pop(f"{event.run_id}/{item.raw_item['call_id']}", None)
+        called = tools.pop(f"{lane.source}/{event.run_id}/{item.raw_item['call_id']}", None)
         if called is not None:
             called.end = time
             called.output = item.output

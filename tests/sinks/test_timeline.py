@@ -155,3 +155,16 @@ async def test_a_failed_merged_run_is_marked_on_its_lane(tmp_path: Path) -> None
     failed_marks = [line for line in figure.axes[0].lines if line.get_marker() == "X"]
     assert len(failed_marks) == 1
     figure.savefig(tmp_path / "failed.png", dpi=50)
+
+
+async def test_one_run_traced_under_two_sources_closes_each_sources_tool_spans() -> None:
+    """The same run merged twice (raw and through an operator) keeps its tool spans apart."""
+    events = await run_all(Runner.run_streamed(travel_desk(), "trip"))
+    timed = [TimedEvent(float(i), e, "raw") for i, e in enumerate(events)]
+    timed += [TimedEvent(float(i) + 0.5, e, "piped") for i, e in enumerate(events)]
+    timed.sort(key=lambda t: t.time)
+    lanes = trace(timed)
+    for source in ("raw", "piped"):
+        spans = lanes[(source, "triage")].tools
+        assert [s.name for s in spans] == ["get_weather", "get_time"]
+        assert all(s.end is not None and s.output for s in spans)
