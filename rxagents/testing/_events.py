@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from rxagents.agent import Agent
 from rxagents.errors import UserError
-from rxagents.events import StreamEvent
+from rxagents.events import NestedRunEvent, StreamEvent
 from rxagents.testing.builders import StreamBuilder
 
 __all__ = ["stream_events"]
@@ -25,6 +25,7 @@ def stream_events(
     max_parallel: int = 3,
     complete: bool = True,
     runs: int = 1,
+    nested: bool = False,
     texts: st.SearchStrategy[str] | None = None,
 ) -> st.SearchStrategy[list[StreamEvent]]:
     """Event sequences that satisfy the run grammar, for testing operators offline.
@@ -43,6 +44,8 @@ def stream_events(
             truncated=True)``.
         runs: how many runs (``run_0``, ``run_1``, ...) are interleaved in one
             stream, as a merge of parallel runs would emit them.
+        nested: some tool calls are agents used as tools: their sub-run's events
+            arrive as ``NestedRunEvent`` between the call and its output.
         texts: strategy for message texts.
 
     Example:
@@ -56,7 +59,7 @@ def stream_events(
             "stream_events() needs at least one agent, max_turns >= 1, max_parallel >= 1, runs >= 1"
         )
     strategy = texts if texts is not None else st.text(max_size=24)
-    return _streams(tuple(agents), max_turns, max_parallel, complete, runs, strategy)
+    return _streams(tuple(agents), max_turns, max_parallel, complete, runs, nested, strategy)
 
 
 @st.composite
@@ -67,9 +70,12 @@ def _streams(
     max_parallel: int,
     complete: bool,
     runs: int,
+    nested: bool,
     texts: st.SearchStrategy[str],
 ) -> list[StreamEvent]:
-    per_run = [draw(_run(agents, max_turns, max_parallel, texts, f"run_{i}")) for i in range(runs)]
+    per_run = [
+        draw(_run(agents, max_turns, max_parallel, texts, f"run_{i}", nested)) for i in range(runs)
+    ]
     if runs == 1:
         merged = per_run[0]
     else:
@@ -92,6 +98,7 @@ def _run(
     max_parallel: int,
     texts: st.SearchStrategy[str],
     run_id: str,
+    nested: bool = False,
 ) -> list[StreamEvent]:
     from rxagents.testing.strategies import text_chunkings
 
@@ -110,7 +117,7 @@ def _run(
         body: list[StreamEvent] = [b.response_created()]
         if draw(st.integers(0, 3)) == 0:
             body += b.reasoning()
-        calls: list[tuple[str, int]] = []
+        calls: list[tuple[str, int, list[StreamEvent]]] = []
         target: str | None = None
         handoff_call = ""
         final_text = ""
@@ -130,7 +137,13 @@ def _run(
                     name = draw(st.sampled_from(_TOOLS))
                     args = json.dumps({"q": draw(st.text(max_size=6))})
                     body += b.tool_called(name, args)
-                    calls.append((body[-1].item.raw_item.call_id, len(body)))  # type: ignore[union-attr]
+                    call_id: str = body[-1].item.raw_item.call_id  # type: ignore[union-attr]
+                    inner: list[StreamEvent] = []
+                    if nested and draw(st.booleans()):
+                        sub_id = f"{run_id}_{call_id}"
+                        sub_run = draw(_run(("helper",), 2, 1, texts, sub_id))
+                        inner = [_wrapped(run_id, call_id, name, e) for e in sub_run]
+                    calls.append((call_id, len(body), inner))
                 else:
                     target = draw(st.sampled_from(others))
                     body += b.handoff_requested(target)
@@ -146,12 +159,19 @@ def _run(
 
 
 def _with_outputs(
-    draw: st.DrawFn, b: StreamBuilder, body: list[StreamEvent], calls: list[tuple[str, int]]
+    draw: st.DrawFn,
+    b: StreamBuilder,
+    body: list[StreamEvent],
+    calls: list[tuple[str, int, list[StreamEvent]]],
 ) -> list[StreamEvent]:
-    """Put each call's tool_output anywhere after its tool_called, before the turn ends."""
+    """Put each call's sub-run events and tool_output anywhere after its call, in order."""
     slots: dict[int, list[StreamEvent]] = {}
-    for call_id, after in calls:
-        at = draw(st.integers(after, len(body)))
+    for call_id, after, inner in calls:
+        at = after
+        for event in inner:
+            at = draw(st.integers(at, len(body)))
+            slots.setdefault(at, []).append(event)
+        at = draw(st.integers(at, len(body)))
         output = b.tool_output(call_id, draw(st.sampled_from(["ok", "42", "Error: boom"])))
         slots.setdefault(at, []).append(output)
     out: list[StreamEvent] = []
@@ -160,6 +180,17 @@ def _with_outputs(
         if i < len(body):
             out.append(body[i])
     return out
+
+
+def _wrapped(run_id: str, call_id: str, tool: str, event: Any) -> NestedRunEvent:
+    wrapper: NestedRunEvent = NestedRunEvent._fast(
+        run_id=run_id,
+        sequence_number=-1,  # numbered with the parent's events
+        path=(run_id, call_id, event.run_id),
+        tools=(tool,),
+        event=event,
+    )
+    return wrapper
 
 
 def _numbered(event: Any, sequence_number: int) -> StreamEvent:

@@ -73,3 +73,18 @@ def test_a_ui_sees_the_same_text_however_the_model_chunks_it(chunks: list[str]) 
     source = m.cold("s" + "".join(names) + "z|", values)
     records = m.start(lambda: source.pipe(rxo.text_deltas(), ops.scan(lambda acc, d: acc + d, "")))
     assert recorded_values(records)[-1] == "Hello, world!"
+
+
+@given(events=stream_events(nested=True))
+def test_views_of_nested_runs_are_valid_runs(events: list[StreamEvent]) -> None:
+    """Agents used as tools: the parent's own events, and every run flattened out."""
+    import reactivex
+
+    from rxagents.testing import collect_sync
+
+    top = collect_sync(reactivex.from_iterable(events).pipe(rxo.top_level()))
+    assert_valid_run(top, gaps=True)
+    assert all(e.type != "nested_run_event" for e in top.events)
+    flat = collect_sync(reactivex.from_iterable(events).pipe(rxo.flatten_nested()))
+    assert_valid_run(flat, gaps=True)
+    assert len(flat.events) == len(events)

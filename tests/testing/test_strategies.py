@@ -67,6 +67,21 @@ def test_stream_events_cut_short(events: list[StreamEvent]) -> None:
     assert len(completed) < 2
 
 
+def test_stream_events_with_sub_runs() -> None:
+    nested_seen = []
+
+    @given(events=stream_events(nested=True))
+    def check(events: list[StreamEvent]) -> None:
+        assert_valid_run(events)
+        wrappers = [e for e in events if e.type == "nested_run_event"]
+        nested_seen.append(bool(wrappers))
+        for w in wrappers:
+            assert w.path[0] == w.run_id and w.path[-1] == w.event.run_id  # type: ignore[union-attr]
+
+    check()
+    assert any(nested_seen)
+
+
 @given(timeline=timed(max_gap=1.0, resolution=0.5))
 def test_timed_gives_non_decreasing_times(timeline: list[tuple[float, Any]]) -> None:
     times = [t for t, _ in timeline]
