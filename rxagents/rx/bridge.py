@@ -33,7 +33,7 @@ def subscribe_async_iterable(
         raise UserError(
             "an rxagents run must be subscribed inside a running asyncio event loop: "
             "use `async for` / `await` in async code, or Runner.run_sync / "
-            "rxagents.rx.collect_sync from synchronous code"
+            "rxagents.testing.collect_sync from synchronous code"
         ) from None
     disposed = False
     demand = current_demand.get()
