@@ -14,6 +14,7 @@ from rxagents.events import StreamEvent
 from rxagents.redis import LeaseLost, RedisPublisher, from_redis
 from rxagents.redis.backend import RedisBackend
 from rxagents.redis.worker import RedisWorker
+from rxagents.testing.grammar import assert_valid_run
 from rxagents.web.backend import TooManyRuns, UnknownRun
 from tests.redis.agent_file import make_agent, reply_for, scripted_once
 from tests.redis.helpers import collect, until
@@ -47,6 +48,7 @@ async def test_a_queued_run_is_served_published_and_acknowledged(
     assert [e.sequence_number for e in events] == list(range(len(events)))
     assert {e.run_id for e in events} == {run_id}
     assert events[-1].type == "run_completed_stream_event"
+    assert_valid_run(events)
     await until(lambda: _status(backend, run_id, "completed"))
     assert await redis_client.xlen(backend.keys.requests) == 0
     pending = await redis_client.xpending(backend.keys.requests, backend.keys.group)
