@@ -130,12 +130,13 @@ async def run(settings: Settings) -> list[Section]:
         columns=["contender", "max lag (deltas)", "wall s", "peak RSS growth (MiB)"],
     )
     for name, (slug, _) in contenders.items():
-        rss = measure(f"backpressure_{slug}", deltas)["peak_rss_growth_mib"]
+        figures = await measure(f"backpressure_{slug}", deltas, fresh=settings.fresh_processes)
+        rss = figures["peak_rss_growth_mib"]
         lag = median(lags[name])
-        section.add(name, fmt(lag, 0), fmt(median(samples[name]), 2), fmt(rss, 1))
+        section.add(name, fmt(lag, 0), fmt(samples.wall(name), 2), fmt(rss, 1))
         section.data[f"{slug}_max_lag"] = lag
         section.data[f"{slug}_rss_mib"] = rss
-        section.data[f"{slug}_seconds"] = median(samples[name])
+        section.data[f"{slug}_seconds"] = samples.wall(name)
     section.notes.append(
         f"Lag and wall time: medians of {settings.repeats} interleaved runs in this process; "
         "memory: one fresh process per row."

@@ -31,10 +31,22 @@ def _probes() -> dict[str, Callable[[int], Awaitable[Any]]]:
     }
 
 
-def measure(probe: str, arg: int, repeats: int = 1) -> dict[str, float]:
-    """Run ``probe(arg)`` in ``repeats`` fresh processes; the median of each figure."""
+async def measure(
+    probe: str, arg: int, *, repeats: int = 1, fresh: bool = True
+) -> dict[str, float]:
+    """Run ``probe(arg)`` in ``repeats`` fresh processes; the median of each figure.
+
+    ``fresh=False`` awaits it once in this process instead (the ``--quick`` smoke
+    run: fast, and its memory figure only a rough one).
+    """
     if repeats < 1:
         raise ValueError("repeats must be >= 1")
+    if not fresh:
+        start = peak_rss_mib()
+        extra = await _probes()[probe](arg)
+        report = {"peak_rss_growth_mib": max(0.0, peak_rss_mib() - start)}
+        report.update(extra if isinstance(extra, dict) else {})
+        return report
     runs: list[dict[str, float]] = []
     for _ in range(repeats):
         out = subprocess.run(

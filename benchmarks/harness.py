@@ -29,13 +29,15 @@ class Settings:
     quick: bool = False
     repeats: int = 5
     warmup: int = 1
+    fresh_processes: bool = True
+    """Measure peak memory in a fresh process per figure (off under ``--quick``)."""
 
     def size(self, full: int, quick: int) -> int:
         """``full`` normally, ``quick`` under ``--quick``."""
         return quick if self.quick else full
 
 
-QUICK = Settings(quick=True, repeats=1, warmup=0)
+QUICK = Settings(quick=True, repeats=1, warmup=0, fresh_processes=False)
 FULL = Settings()
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from benchmarks import contenders as c
 from benchmarks.child import measure
-from benchmarks.harness import Section, Settings, fmt, interleaved, median
+from benchmarks.harness import Section, Settings, fmt, interleaved
 from benchmarks.workload import one_turn, rx_agent
 
 LINEARITY_TARGET = 12.0
@@ -45,19 +45,28 @@ async def run(settings: Settings) -> list[Section]:
         key="scaling",
         title=f"Scaling and memory: one run through {label}",
         description=(
-            "Wall time of one run per size (median of interleaved runs) and the peak RSS "
-            "growth of a fresh process doing one such run."
+            "Time of one run per size (medians of interleaved runs; CPU time, wall alongside) "
+            "and the peak RSS growth of a fresh process doing one such run."
         ),
-        columns=["deltas", "wall s", "µs/delta", "x previous size", "peak RSS growth (MiB)"],
+        columns=[
+            "deltas",
+            "CPU s",
+            "wall s",
+            "µs/delta",
+            "x previous size",
+            "peak RSS growth (MiB)",
+        ],
     )
     previous: float | None = None
     for n in sizes:
-        seconds = median(samples[str(n)])
-        rss = measure(probe, n)["peak_rss_growth_mib"]
+        seconds = samples.cpu(str(n))
+        figures = await measure(probe, n, fresh=settings.fresh_processes)
+        rss = figures["peak_rss_growth_mib"]
         growth = seconds / previous if previous else None
         section.add(
             f"{n:,}",
             fmt(seconds, 3),
+            fmt(samples.wall(str(n)), 3),
             fmt(seconds / n * 1e6),
             fmt(growth) + "x" if growth else "—",
             fmt(rss, 1),
@@ -66,7 +75,7 @@ async def run(settings: Settings) -> list[Section]:
         section.data[f"{n}_rss_mib"] = rss
         previous = seconds
     big, small = sizes[-1], sizes[-2]
-    ratio = median(samples[str(big)]) / median(samples[str(small)])
+    ratio = samples.cpu(str(big)) / samples.cpu(str(small))
     section.data["linearity"] = ratio
     section.target(
         f"scaling: time {big:,} / {small:,} deltas",

@@ -7,7 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TextIO
 
-from benchmarks import backpressure, latency, scaling, throughput
+from benchmarks import backpressure, concurrency, http_bench, latency, scaling, throughput
 from benchmarks.harness import Section, Settings
 
 Benchmark = Callable[[Settings], Awaitable[list[Section]]]
@@ -15,8 +15,10 @@ Benchmark = Callable[[Settings], Awaitable[list[Section]]]
 SUITE: dict[str, Benchmark] = {
     "throughput": throughput.run,
     "latency": latency.run,
+    "concurrency": concurrency.run,
     "backpressure": backpressure.run,
     "scaling": scaling.run,
+    "http": http_bench.run,
 }
 """Every benchmark, in report order."""
 

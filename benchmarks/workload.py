@@ -15,6 +15,7 @@ delta, like a model reading a socket; ``False`` never yields to the loop.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
@@ -240,25 +241,40 @@ class RxModel:
         )
 
 
+@functools.cache
+def _rx_tool() -> Any:
+    from rxagents import function_tool
+
+    return function_tool(lookup)
+
+
+@functools.cache
+def _sdk_tool() -> Any:
+    import agents
+
+    return agents.function_tool(lookup)
+
+
 def rx_agent(
     script: Sequence[Turn], *, awaiting: bool = False, on_yield: Callable[[], None] | None = None
 ) -> Any:
-    """A fresh rxagents Agent on a fresh :class:`RxModel` (with the ``lookup`` tool)."""
-    from rxagents import Agent, function_tool
+    """A fresh rxagents Agent on a fresh :class:`RxModel` (with the ``lookup`` tool).
+
+    The tool is built once and shared, as an application defines its tools once.
+    """
+    from rxagents import Agent
 
     model = RxModel(script, awaiting, on_yield)
-    return Agent("bench", instructions="Answer.", model=model, tools=[function_tool(lookup)])
+    return Agent("bench", instructions="Answer.", model=model, tools=[_rx_tool()])
 
 
 def sdk_agent(
     script: Sequence[Turn], *, awaiting: bool = False, on_yield: Callable[[], None] | None = None
 ) -> Any:
-    """A fresh OpenAI Agents SDK Agent on a fresh :class:`SDKModel`."""
+    """A fresh OpenAI Agents SDK Agent on a fresh :class:`SDKModel` (the same shared tool)."""
     import agents
 
     from benchmarks.sdk_model import SDKModel
 
     model = SDKModel(script, awaiting, on_yield)
-    return agents.Agent(
-        name="bench", instructions="Answer.", model=model, tools=[agents.function_tool(lookup)]
-    )
+    return agents.Agent(name="bench", instructions="Answer.", model=model, tools=[_sdk_tool()])
