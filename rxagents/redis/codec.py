@@ -6,6 +6,9 @@ have had. An entry's fields are one of:
 
 * ``r`` + ``d``: a ``RawResponsesStreamEvent`` (the bulk of a run): its ``run_id``
   and its Responses event as JSON, written and read on a fast path (a few µs).
+* ``n`` + ``d``: a ``NestedRunEvent`` wrapping a raw event (a sub-run's bulk): the
+  wrapper's ``run_id``, ``path``, ``tools`` and the inner event's ``run_id`` and
+  ``sequence_number`` as JSON, and the Responses event as JSON (fast path too).
 * ``e``: any other event, as its JSON (through pydantic, with agents by name).
 * ``end``: the end of a run: ``"completed"``, or ``"error"`` with an ``error``
   field holding ``{"type", "module", "message", "attrs"}``.
@@ -24,6 +27,7 @@ from pydantic import Field, TypeAdapter
 from rxagents.agent import Agent
 from rxagents.errors import AgentsError
 from rxagents.events import (
+    NestedRunEvent,
     RawResponsesStreamEvent,
     RunCompletedStreamEvent,
     StreamEvent,
@@ -77,6 +81,12 @@ def encode_event(event: StreamEvent, offset: int = 0) -> tuple[str, str, str]:
     ``offset``."""
     if isinstance(event, RawResponsesStreamEvent):
         return "r", event.run_id, event.data.model_dump_json(by_alias=True)
+    if isinstance(event, NestedRunEvent) and isinstance(event.event, RawResponsesStreamEvent):
+        inner = event.event
+        head = json.dumps(
+            [event.run_id, list(event.path), list(event.tools), inner.run_id, inner.sequence_number]
+        )
+        return "n", head, inner.data.model_dump_json(by_alias=True)
     if offset:
         event = event.model_copy(update={"sequence_number": event.sequence_number + offset})
     return "e", event.model_dump_json(by_alias=True), ""
@@ -131,6 +141,18 @@ def decode_entry(
     """Read one stream entry's fields (``bytes`` or ``str`` keys and values)."""
     data = fields.get(b"d", fields.get("d"))
     if data is not None:
+        head = fields.get(b"n", fields.get("n"))
+        if head is not None:
+            run_id, path, tools, inner_run_id, inner_seq = json.loads(head)
+            inner = raw_event(inner_run_id, inner_seq, _RAW.validate_json(data))
+            nested: NestedRunEvent = NestedRunEvent._fast(
+                run_id=run_id,
+                sequence_number=sequence_number,
+                path=tuple(path),
+                tools=tuple(tools),
+                event=inner,
+            )
+            return "event", nested
         run_id = fields.get(b"r", fields.get("r", ""))
         if isinstance(run_id, bytes):
             run_id = run_id.decode()

@@ -26,8 +26,9 @@ DEFAULT_TTL = 3600.0
 """Seconds a run stream lives after its last write, by default."""
 
 # KEYS: stream, lease.  ARGV: lease token ('' = unfenced), maxlen, ttl ms, then
-# (id, kind, a, b) quadruples; kind: r = raw event (a run_id, b data), e = other
-# event (a JSON), c = completed, x = error (a error JSON).
+# (id, kind, a, b) quadruples; kind: r = raw event (a run_id, b data), n = nested
+# raw event (a wrapper JSON, b data), e = other event (a JSON), c = completed,
+# x = error (a error JSON).
 # Entries whose id is not above the stream's last id are skipped (a retried
 # batch), so retrying never duplicates. Returns {status, last id's ms part}:
 # 0 written, -1 the lease belongs to someone else, -2 the stream already ended.
@@ -47,6 +48,8 @@ for i = 4, #ARGV, 4 do
     local kind = ARGV[i + 1]
     if kind == 'r' then
       redis.call('XADD', KEYS[1], 'MAXLEN', maxlen, id, 'r', ARGV[i + 2], 'd', ARGV[i + 3])
+    elseif kind == 'n' then
+      redis.call('XADD', KEYS[1], 'MAXLEN', maxlen, id, 'n', ARGV[i + 2], 'd', ARGV[i + 3])
     elseif kind == 'e' then
       redis.call('XADD', KEYS[1], 'MAXLEN', maxlen, id, 'e', ARGV[i + 2])
     elseif kind == 'c' then

@@ -170,3 +170,22 @@ async def test_a_foreign_error_comes_back_as_remote_run_error(redis_client: Redi
     assert error.error_type == "KeyError"
     assert "boom" in str(error)
     assert back[0].type == "agent_updated_stream_event"
+
+
+async def test_nested_sub_run_events_round_trip(redis_client: Redis) -> None:
+    researcher = Agent("researcher", model=ScriptedModel([[text("found it", chunk_size=3)]]))
+    boss = Agent(
+        "boss",
+        tools=[researcher.as_tool("research")],
+        model=ScriptedModel([[tool_call("research", {"input": "x"})], [text("done")]]),
+    )
+    events = await run_events(boss)
+    assert {e.event.type for e in events if e.type == "nested_run_event"} >= {
+        "agent_updated_stream_event",
+        "raw_response_event",
+        "run_completed_stream_event",
+    }
+    await reactivex.from_iterable(events).pipe(to_redis(redis_client, "nested"))
+    agents = {"boss": boss, "researcher": researcher}
+    back, error = await collect(from_redis(redis_client, "nested", agents=agents))
+    assert (back, error) == (events, None)
