@@ -192,3 +192,31 @@ async def test_a_pool_smaller_than_the_concurrency_loses_no_run(
     w.stop()
     await task
     await narrow.aclose()
+
+
+async def test_a_worker_without_redis_fails_typed() -> None:
+    from rxagents.redis import RedisUnavailable, connect
+    from tests.redis.conftest import free_port
+
+    client = connect(f"redis://127.0.0.1:{free_port()}/0")
+    w = RedisWorker(client, make_agent, reconnect_timeout=0.5)
+    with pytest.raises(RedisUnavailable):
+        await asyncio.wait_for(w.run(), 30)
+    await client.aclose()
+
+
+async def test_a_worker_keeps_serving_across_a_redis_restart(own_redis_server: Any) -> None:
+    client = own_redis_server.client()
+    w = RedisWorker(client, make_agent, concurrency=2, lease_timeout=2)
+    task = asyncio.ensure_future(w.run())
+    backend = RedisBackend(client)
+    before = await backend.start("before")
+    assert (await collect(await backend.events(before)))[1] is None
+    own_redis_server.stop()
+    own_redis_server.start()  # empty: the consumer group is gone too
+    after = await backend.start("after")
+    events, error = await collect(await backend.events(after))
+    assert (text_of(events), error) == (reply_for("after"), None)
+    w.stop()
+    await asyncio.wait_for(task, 10)
+    await client.aclose()
