@@ -11,7 +11,7 @@ from typing import Any
 from reactivex import Observable
 from redis.asyncio import Redis
 
-from rxagents.errors import AgentsError, RunCancelled
+from rxagents.errors import RunCancelled, UserError
 from rxagents.events import StreamEvent
 from rxagents.redis._retry import RETRYABLE, Reconnect
 from rxagents.redis.codec import encode_error, encode_event, entry_id
@@ -100,9 +100,9 @@ class RedisPublisher:
         batch_size: int = 512,
     ) -> None:
         if maxlen < 1:
-            raise AgentsError(f"maxlen must be >= 1, got {maxlen}")
+            raise UserError(f"maxlen must be >= 1, got {maxlen}")
         if ttl <= 0:
-            raise AgentsError(f"ttl must be > 0 seconds, got {ttl}")
+            raise UserError(f"ttl must be > 0 seconds, got {ttl}")
         self.key = key
         self.offset = offset
         self.events = 0

@@ -9,6 +9,7 @@ from typing import Any
 from reactivex import Observable
 from redis.asyncio import Redis
 
+from rxagents.errors import UserError
 from rxagents.events import StreamEvent
 from rxagents.redis._retry import RETRYABLE, Reconnect
 from rxagents.redis.codec import AgentsArg, agent_map, decode_entry, entry_id, sequence_of
@@ -65,7 +66,7 @@ def from_redis(
         :class:`~rxagents.redis.errors.RunStalled`.
     """
     if after is not None and after < -1:
-        raise ValueError(f"after must be a sequence number >= -1, got {after}")
+        raise UserError(f"after must be a sequence number >= -1 (or None), got {after}")
     names = agent_map(agents)
     socket_timeout = client.connection_pool.connection_kwargs.get("socket_timeout")
     wait = min(block, socket_timeout / 2) if socket_timeout else block

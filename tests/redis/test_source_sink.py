@@ -188,3 +188,14 @@ async def test_password_protected_redis(own_redis_server: RedisServer) -> None:
     assert "s3cret" not in str(error)
     await good.aclose()
     await bad.aclose()
+
+
+async def test_bad_arguments_are_user_errors(redis_client: Redis) -> None:
+    from rxagents.errors import UserError
+
+    with pytest.raises(UserError, match="after"):
+        from_redis(redis_client, "k", after=-2)
+    with pytest.raises(UserError, match="maxlen"):
+        RedisPublisher(redis_client, "k", maxlen=0)
+    with pytest.raises(UserError, match="ttl"):
+        RedisPublisher(redis_client, "k", ttl=0)
