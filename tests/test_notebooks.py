@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+import rxagents
+
 nbformat = pytest.importorskip("nbformat")
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -107,6 +109,10 @@ def test_a_notebook_runs_top_to_bottom_in_a_fresh_kernel(
     monkeypatch.setenv("JUPYTER_PATH", str(kernel_path))
     monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # quiets ipykernel's debugger
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
+    # A last cell (in memory only) says which Python and which rxagents the kernel ran.
+    notebook.cells.append(
+        nbformat.v4.new_code_cell("import sys, rxagents\nprint(sys.executable, rxagents.__file__)")
+    )
     client = nbclient.NotebookClient(
         notebook,
         kernel_name=KERNEL,
@@ -118,6 +124,8 @@ def test_a_notebook_runs_top_to_bottom_in_a_fresh_kernel(
     assert ran and all(cell.execution_count is not None for cell in ran)
     errors = [o for cell in ran for o in cell.outputs if o.output_type == "error"]
     assert not errors
+    (where,) = [o.text for o in ran[-1].outputs if o.output_type == "stream"]
+    assert where.split() == [sys.executable, rxagents.__file__]
 
 
 def _main(argv: list[str]) -> int:
