@@ -19,13 +19,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rxagents.sinks.live import RunsView, Watched, watch
     from rxagents.sinks.notebook import RunDisplay, display_run, render_html
-    from rxagents.sinks.progress import ProgressBar, progress
-    from rxagents.sinks.record import LaneTrace, TimedEvent, collect_timed, record, trace
+    from rxagents.sinks.progress_bar import ProgressBar, progress
+    from rxagents.sinks.recording import LaneTrace, TimedEvent, collect_timed, record, trace
     from rxagents.sinks.sse import sse_events, sse_response
     from rxagents.sinks.terminal import PlainPrinter, render_view, show, summary_table
-    from rxagents.sinks.timeline import timeline
+    from rxagents.sinks.timeline_plot import timeline
     from rxagents.sinks.websocket import websocket_stream
 
+# Module names differ from the names they export: a submodule imported anywhere
+# becomes an attribute of this package and would shadow a lazy name it shares.
 _WHERE = {
     # live views (rxagents.sinks.live / terminal / notebook)
     "RunsView": "live",
@@ -39,14 +41,14 @@ _WHERE = {
     "display_run": "notebook",
     "render_html": "notebook",
     # progress bars, arrival times, the timeline plot
-    "ProgressBar": "progress",
-    "progress": "progress",
-    "LaneTrace": "record",
-    "TimedEvent": "record",
-    "collect_timed": "record",
-    "record": "record",
-    "trace": "record",
-    "timeline": "timeline",
+    "ProgressBar": "progress_bar",
+    "progress": "progress_bar",
+    "LaneTrace": "recording",
+    "TimedEvent": "recording",
+    "collect_timed": "recording",
+    "record": "recording",
+    "trace": "recording",
+    "timeline": "timeline_plot",
     # the web (rxagents[web]): Server-Sent Events and WebSockets
     "sse_events": "sse",
     "sse_response": "sse",

@@ -1,7 +1,7 @@
 """What the live views (terminal, notebook) show: the state of one or several runs.
 
 A view subscribes once to the runs, merged with ``rxo.merge_runs`` and timed
-with :func:`~rxagents.sinks.record.record`; :func:`view_states` folds each
+with :func:`~rxagents.sinks.recording.record`; :func:`view_states` folds each
 run's events with ``rxo.accumulate()`` into a :class:`RunsView` per event, and
 the view redraws the latest one at most ``fps`` times a second
 (``rxo.throttle_latest``). Rendering is the views' business; this module holds
@@ -25,7 +25,7 @@ from rxagents import operators as rxo
 from rxagents.errors import UserError
 from rxagents.operators._scheduler import resolve_scheduler
 from rxagents.result import RunResult
-from rxagents.sinks.record import LaneTrace, TimedEvent, record, trace, untag
+from rxagents.sinks.recording import LaneTrace, TimedEvent, record, trace, untag
 from rxagents.snapshot import RunSnapshot
 
 __all__ = [
@@ -85,7 +85,7 @@ class Watched:
 
     @property
     def lanes(self) -> dict[tuple[Any, str], LaneTrace]:
-        """Per-agent timings and counts (see :func:`~rxagents.sinks.record.trace`)."""
+        """Per-agent timings and counts (see :func:`~rxagents.sinks.recording.trace`)."""
         return trace(self.events)
 
     @property

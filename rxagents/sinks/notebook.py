@@ -31,7 +31,7 @@ from reactivex import Observable
 
 from rxagents.errors import UserError
 from rxagents.sinks.live import RunsView, SourceKey, Watched, watch, with_failure
-from rxagents.sinks.record import lane_label
+from rxagents.sinks.recording import lane_label
 from rxagents.snapshot import RunSnapshot, ToolCallState
 
 __all__ = ["RunDisplay", "display_run", "render_html"]

@@ -29,7 +29,7 @@ from rich.table import Table
 from rich.text import Text
 
 from rxagents.sinks.live import RunsView, SourceKey, Watched, watch, with_failure
-from rxagents.sinks.record import LaneTrace, TimedEvent, lane_label
+from rxagents.sinks.recording import LaneTrace, TimedEvent, lane_label
 from rxagents.snapshot import RunSnapshot, ToolCallState
 
 __all__ = ["PlainPrinter", "render_view", "show", "summary_table"]

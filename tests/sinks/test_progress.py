@@ -10,7 +10,7 @@ import pytest
 from rxagents import Agent, Runner
 from rxagents.errors import ModelConnectionError
 from rxagents.rx import aiter
-from rxagents.sinks.progress import ProgressBar, progress
+from rxagents.sinks.progress_bar import ProgressBar, progress
 from rxagents.testing import ScriptedModel, raise_error, text
 from tests.core.helpers import run_all
 from tests.sinks.view_scenarios import poet, travel_desk

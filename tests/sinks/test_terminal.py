@@ -16,7 +16,7 @@ from rxagents.errors import ModelConnectionError
 from rxagents.operators.merge import merge_runs
 from rxagents.rx import aiter
 from rxagents.sinks.live import RunsView, redraws, view_states
-from rxagents.sinks.record import TimedEvent
+from rxagents.sinks.recording import TimedEvent
 from rxagents.sinks.terminal import PlainPrinter, render_view, show, summary_table
 from rxagents.testing import ScriptedModel, raise_error, text
 from tests.core.helpers import run_all

@@ -12,8 +12,8 @@ from reactivex.testing import ReactiveTest, TestScheduler
 
 from rxagents import Runner
 from rxagents.errors import UserError
-from rxagents.sinks.record import TimedEvent, collect_timed, record, trace
-from rxagents.sinks.timeline import timeline
+from rxagents.sinks.recording import TimedEvent, collect_timed, record, trace
+from rxagents.sinks.timeline_plot import timeline
 from tests.core.helpers import run_all
 from tests.sinks.view_scenarios import poet, travel_desk
 
@@ -121,8 +121,8 @@ def test_timeline_of_nothing_is_a_clear_error() -> None:
 
 
 def test_tool_calls_running_at_once_get_their_own_levels() -> None:
-    from rxagents.sinks.record import LaneTrace, ToolSpan
-    from rxagents.sinks.timeline import _tool_levels
+    from rxagents.sinks.recording import LaneTrace, ToolSpan
+    from rxagents.sinks.timeline_plot import _tool_levels
 
     lane = LaneTrace(None, "a", 0.0)
     lane.tools = [

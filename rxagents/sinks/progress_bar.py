@@ -31,7 +31,7 @@ from rxagents.events import (
     RunCompletedStreamEvent,
     RunItemStreamEvent,
 )
-from rxagents.sinks.record import untag
+from rxagents.sinks.recording import untag
 
 __all__ = ["ProgressBar", "progress"]
 

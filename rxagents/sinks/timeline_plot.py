@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from rxagents.errors import UserError
-from rxagents.sinks.record import LaneTrace, TimedEvent, lane_label, trace
+from rxagents.sinks.recording import LaneTrace, TimedEvent, lane_label, trace
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
