@@ -179,7 +179,7 @@ async def _demo(scripted: bool, max_tokens: int, timeline_path: Path | None, pla
     console.print(summary_table(watched.lanes, labels))
     say(f"{len(watched.events)} events in {elapsed:.1f} s")
     if timeline_path is not None:
-        from rxagents.sinks.timeline import timeline
+        from rxagents.sinks.timeline_plot import timeline
 
         timeline(watched.events, title="rxagents demo").savefig(timeline_path, dpi=110)
         say(f"timeline written to {timeline_path}")
