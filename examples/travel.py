@@ -55,5 +55,6 @@ def scripted_travel() -> Agent:
     )
 
 
-scripted = scripted_travel()
-"""One scripted run's worth (a ScriptedModel plays each turn once)."""
+scripted = scripted_travel
+"""A fresh scripted agent per run (a ScriptedModel plays each turn once): the CLI,
+``rxagents serve`` and ``rxagents worker`` call it for every run."""

@@ -11,35 +11,38 @@ import hashlib
 import importlib
 import importlib.util
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 from rxagents.agent import Agent
 from rxagents.errors import UserError
 
-__all__ = ["load_agent"]
+__all__ = ["AgentSource", "load_agent", "load_agent_source"]
 
 _FORMAT_HINT = "use 'path/to/file.py:variable' or 'package.module:variable'"
 
 
-def load_agent(spec: str) -> Agent[Any]:
-    """The :class:`~rxagents.Agent` named by ``spec``.
+AgentSource = Agent[Any] | Callable[[], Agent[Any]]
+"""An Agent, or a function of no arguments returning a fresh one (called per run)."""
+
+
+def load_agent_source(spec: str) -> AgentSource:
+    """The Agent, or the function returning a fresh Agent, named by ``spec``.
+
+    A function is for agents that keep per-run state (e.g. a ``ScriptedModel``,
+    which plays each scripted turn once): a worker or server calls it per run.
 
     Args:
         spec: ``"path/to/file.py:var"`` (the file is imported as a fresh module,
             with its folder first on ``sys.path`` while it loads, so it may import
             its neighbours) or ``"package.module:var"`` (imported normally).
 
-    Returns:
-        The module attribute ``var``, which must be an ``Agent``.
-
     Raises:
         UserError: the spec has no ``:variable`` part, the file or module does not
-            exist or fails to import, the variable is missing, or it is not an Agent.
-
-    Example:
-        >>> agent = load_agent("examples/weather.py:agent")  # doctest: +SKIP
+            exist or fails to import, the variable is missing, or it is neither an
+            Agent nor a callable.
     """
     source, sep, name = spec.rpartition(":")
     if not sep or not source or not name:
@@ -53,10 +56,32 @@ def load_agent(spec: str) -> Agent[Any]:
         available = sorted(key for key, value in vars(module).items() if isinstance(value, Agent))
         hint = f"; Agents defined there: {', '.join(available)}" if available else ""
         raise UserError(f"agent spec {spec!r}: {source} defines no variable {name!r}{hint}")
-    agent = getattr(module, name)
+    value = getattr(module, name)
+    if isinstance(value, Agent) or (callable(value) and not isinstance(value, type)):
+        return cast(AgentSource, value)
+    raise UserError(
+        f"agent spec {spec!r}: {name!r} is a {type(value).__name__}, not an rxagents Agent "
+        "or a function returning one"
+    )
+
+
+def load_agent(spec: str) -> Agent[Any]:
+    """The :class:`~rxagents.Agent` named by ``spec`` (a function is called once).
+
+    Raises:
+        UserError: as :func:`load_agent_source`, or the function did not return an Agent.
+
+    Example:
+        >>> agent = load_agent("examples/travel.py:agent")  # doctest: +SKIP
+    """
+    value = load_agent_source(spec)
+    if isinstance(value, Agent):
+        return value
+    agent = value()
     if not isinstance(agent, Agent):
         raise UserError(
-            f"agent spec {spec!r}: {name!r} is a {type(agent).__name__}, not an rxagents Agent"
+            f"agent spec {spec!r}: the function returned a {type(agent).__name__}, "
+            "not an rxagents Agent"
         )
     return agent
 

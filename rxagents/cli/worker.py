@@ -4,53 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from rxagents.agent import Agent
+from rxagents.cli.agent_loader import load_agent_source
 from rxagents.errors import AgentsError, UserError
 
-if TYPE_CHECKING:
-    from rxagents.redis.worker import AgentSource
-
 __all__ = ["load_agent_source", "register"]
-
-
-def load_agent_source(spec: str) -> AgentSource:
-    """The Agent, or the function returning a fresh Agent per run, named by ``spec``.
-
-    ``spec`` is ``file.py:variable`` or ``package.module:variable``, as for
-    ``rxagents serve --agent``; here the variable may also hold a function of no
-    arguments that returns an Agent (called once per run: use it when the agent
-    keeps per-run state, e.g. a ``ScriptedModel``).
-
-    Raises:
-        UserError: the spec is malformed, the module fails to import, or the
-            variable is neither an Agent nor a function returning one.
-    """
-    from rxagents.cli import agent_loader
-
-    source, sep, name = spec.rpartition(":")
-    if not sep or not source or not name.isidentifier():
-        # Let the shared loader word the format error.
-        return agent_loader.load_agent(spec)
-    module = (
-        agent_loader._load_file(source)
-        if agent_loader._looks_like_path(source)
-        else agent_loader._load_module(source)
-    )
-    if not hasattr(module, name):
-        raise UserError(f"agent spec {spec!r}: {source} defines no variable {name!r}")
-    value = getattr(module, name)
-    if isinstance(value, Agent):
-        return value
-    if callable(value):
-        return value  # type: ignore[no-any-return]
-    raise UserError(
-        f"agent spec {spec!r}: {name!r} is a {type(value).__name__}; "
-        "give an Agent or a function returning one"
-    )
 
 
 def _default_agent() -> Agent[Any]:

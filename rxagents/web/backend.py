@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -112,7 +113,8 @@ class InMemoryRunBackend:
     browser went away and did not reconnect) is cancelled.
 
     Args:
-        agent: the agent every run starts with.
+        agent: the agent every run starts with, or a function of no arguments
+            returning a fresh agent per run (for agents with per-run state).
         max_concurrent: running runs allowed at once; more raise :class:`TooManyRuns`.
         max_runs: runs held at once, running or finished (``>= max_concurrent``).
         ttl: seconds a finished run stays readable (for ``Last-Event-ID`` resumes).
@@ -125,7 +127,7 @@ class InMemoryRunBackend:
 
     def __init__(
         self,
-        agent: Agent[Any],
+        agent: Agent[Any] | Callable[[], Agent[Any]],
         *,
         max_concurrent: int = 8,
         max_runs: int = 100,
@@ -182,7 +184,7 @@ class InMemoryRunBackend:
         if len(self._runs) >= self.max_runs:
             self._evict_one_finished()
         handle = Runner.start(
-            self.agent,
+            self.agent if isinstance(self.agent, Agent) else self.agent(),
             input,
             context=self._context,
             max_turns=self._max_turns,
