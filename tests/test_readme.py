@@ -46,7 +46,9 @@ def test_readme_examples_run(monkeypatch: pytest.MonkeyPatch) -> None:
     loop = asyncio.new_event_loop()
     try:
         for line, source in _blocks():
-            code = compile(source, f"README.md:{line}", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+            code = compile(
+                source, f"README.md:{line}", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+            )
             outcome = eval(code, namespace)
             if inspect.iscoroutine(outcome):
                 loop.run_until_complete(outcome)
