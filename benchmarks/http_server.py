@@ -20,9 +20,7 @@ def main() -> None:
     single, concurrent = int(sys.argv[1]), int(sys.argv[2])
     servers = {
         "chat": FakeOpenAIServer(default=chat_stream(chat_bulk(single), batch=True)),
-        "responses": FakeOpenAIServer(
-            default=responses_stream(responses_bulk(single), batch=True)
-        ),
+        "responses": FakeOpenAIServer(default=responses_stream(responses_bulk(single), batch=True)),
         "chat_small": FakeOpenAIServer(default=chat_stream(chat_bulk(concurrent), batch=True)),
         "responses_small": FakeOpenAIServer(
             default=responses_stream(responses_bulk(concurrent), batch=True)

@@ -7,7 +7,15 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TextIO
 
-from benchmarks import backpressure, concurrency, http_bench, latency, scaling, throughput
+from benchmarks import (
+    backpressure,
+    bench_redis,
+    concurrency,
+    http_bench,
+    latency,
+    scaling,
+    throughput,
+)
 from benchmarks.harness import Section, Settings
 
 Benchmark = Callable[[Settings], Awaitable[list[Section]]]
@@ -19,6 +27,7 @@ SUITE: dict[str, Benchmark] = {
     "backpressure": backpressure.run,
     "scaling": scaling.run,
     "http": http_bench.run,
+    "redis": bench_redis.run,
 }
 """Every benchmark, in report order."""
 

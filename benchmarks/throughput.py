@@ -86,7 +86,7 @@ async def _workload(label: str, script: list[Turn], settings: Settings) -> Secti
             "—" if name == floor else fmt(above),
             fmt(vs_sdk) + "x" if vs_sdk else "n/a",
         )
-        slug = name.split()[0].strip("()'")
+        slug = name.split()[0].strip("()")
         section.data[f"{slug}_us_per_event"] = us
         section.data[f"{slug}_stream_events"] = seen[name]
     overhead = samples.cpu_difference(rx, floor) / n * 1e6
