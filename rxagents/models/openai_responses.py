@@ -69,8 +69,39 @@ def parse_event(data: str, api_key: str | None) -> ResponseStreamEvent | None:
     try:
         event: Any = cls.model_validate_json(data)
     except ValidationError as exc:
-        raise malformed(data, exc, "stream event", api_key) from None
+        event = _with_usage_defaults(cls, data)
+        if event is None:
+            raise malformed(data, exc, "stream event", api_key) from None
     return typing.cast(ResponseStreamEvent, event)
+
+
+_USAGE_DETAIL_DEFAULTS = {
+    "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
+    "output_tokens_details": {"reasoning_tokens": 0},
+}
+
+
+def _with_usage_defaults(cls: type[BaseModel], data: str) -> Any:
+    """Retry an event whose usage lacks detail counters newer openai types require.
+
+    Servers that speak the Responses API (and older OpenAI deployments) may omit
+    e.g. ``cache_write_tokens``; zero is the truthful default for a missing counter.
+    Returns ``None`` when the event still does not validate.
+    """
+    try:
+        payload = json.loads(data)
+        usage = payload["response"]["usage"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(usage, dict):
+        return None
+    for key, defaults in _USAGE_DETAIL_DEFAULTS.items():
+        details = usage.get(key)
+        usage[key] = {**defaults, **details} if isinstance(details, dict) else dict(defaults)
+    try:
+        return cls.model_validate(payload)
+    except ValidationError:
+        return None
 
 
 class OpenAIResponsesModel(OpenAIModelBase):

@@ -80,6 +80,8 @@ async def test_text_streams_incrementally_with_usage(
     assert request.path == api.path
     assert request.authorized_with(FAKE_KEY)
     assert request.body["stream"] is True
+    # The server thread records the outcome after its last write: wait for it.
+    assert server.wait_for("completed")
     assert server.outcomes() == ["completed"]
 
 

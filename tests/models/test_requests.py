@@ -158,3 +158,36 @@ def test_strict_tools_say_so_to_chat_servers() -> None:
     assert first["function"]["strict"] is True
     assert "strict" not in second["function"]
     assert responses_params("m", request)["tools"][0]["strict"] is True
+
+
+def test_a_completed_event_without_newer_usage_counters_still_validates() -> None:
+    import json as _json
+
+    from rxagents.models.openai_responses import parse_event
+
+    response = {
+        "id": "resp_1",
+        "created_at": 0,
+        "model": "m",
+        "object": "response",
+        "output": [],
+        "parallel_tool_calls": True,
+        "tool_choice": "auto",
+        "tools": [],
+        "status": "completed",
+        "usage": {
+            "input_tokens": 3,
+            "output_tokens": 2,
+            "total_tokens": 5,
+            "input_tokens_details": {"cached_tokens": 1},
+        },
+    }
+    event = parse_event(
+        _json.dumps({"type": "response.completed", "sequence_number": 9, "response": response}),
+        None,
+    )
+    assert event is not None and event.type == "response.completed"
+    usage = event.response.usage  # type: ignore[union-attr]
+    assert usage is not None and usage.total_tokens == 5
+    assert usage.input_tokens_details.cached_tokens == 1
+    assert usage.output_tokens_details.reasoning_tokens == 0
