@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from reactivex import abc
 from reactivex import operators as ops
 
-from rxagents import Agent, handoff
+from rxagents import Agent, Runner, handoff
 from rxagents.events import StreamEvent
 from rxagents.testing import (
     Script,
@@ -194,3 +194,38 @@ async def test_leaving_async_with_after_k_events_stops_the_run(
     assert len(seen) == k
     assert probe.started_after_disposal == []
     assert built.requests == requests_at_disposal
+
+
+@given(script=any_script, data=st.data())
+async def test_cancel_after_turn_at_any_event_ends_the_run_cleanly(
+    script: Script, data: st.DataObject
+) -> None:
+    """``cancel(mode="after_turn")``: the turn's tools finish and emit, then the run completes."""
+    whole = await collect(script.run_streamed("hi"))
+    k = data.draw(st.integers(1, len(whole.events)), label="cancel at event")
+    built = script.build()
+    probe.reset()
+    handle = Runner.start(built.start, "hi", max_turns=script.max_turns)
+    requests_at_cancel: list[int] = []
+
+    def on_next(event: StreamEvent) -> None:
+        if event.sequence_number == k - 1:
+            handle.cancel(mode="after_turn")
+            requests_at_cancel.append(built.requests)
+
+    handle.events.subscribe(on_next, lambda error: None)
+    run = await collect(handle.events)
+    if script.error is not None and run.error is not None:
+        assert isinstance(run.error, script.error)  # the failure came first
+        return
+    assert run.completed, run.error
+    assert_valid_run(run, starting_agent=script.start)  # every tool call answered
+    # No model call after the turn cancel() came in (at the first event, that
+    # turn's own model call has not started yet: it still runs).
+    assert built.requests == max(requests_at_cancel[0], 1)
+    result = run.result
+    assert result is not None
+    if result.interrupted:
+        assert result.final_output is None
+    else:
+        assert result.final_output == script.final_output
