@@ -26,6 +26,7 @@ async def test_bulk_streams_on_the_event_loop_serve_every_request() -> None:
                 e async for e in model.stream(REQUEST) if e.type == "response.output_text.delta"
             ]
             assert len(deltas) == 3000
+        assert server.wait_for("completed", count=3)
         assert server.outcomes() == ["completed"] * 3
         assert [r.path for r in server.requests] == [
             "/v1/responses",
