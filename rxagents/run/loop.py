@@ -244,6 +244,9 @@ async def run_events(
                 task.cancel()
             if running:
                 await asyncio.gather(*running, return_exceptions=True)
+            for task in finished:  # left unread when another tool's failure ended the run
+                if not task.cancelled():
+                    task.exception()
             aclose = getattr(stream, "aclose", None)
             if aclose is not None:
                 await aclose()

@@ -50,3 +50,31 @@ async def test_cancelling_a_hot_run_does_not_start_its_scheduled_tools() -> None
     for _ in range(3):
         await asyncio.sleep(0)
     assert probe.calls == []
+
+
+async def test_a_second_failing_tool_leaves_no_unretrieved_exception() -> None:
+    # tool_error_behavior="raise": the first failure ends the run; the second
+    # failed task's exception used to be logged as "never retrieved".
+    import gc
+
+    from rxagents import function_tool
+    from rxagents.errors import ToolExecutionError
+    from rxagents.testing import collect
+
+    @function_tool
+    def boom() -> str:
+        """Fails."""
+        raise RuntimeError("boom")
+
+    reported: list[str] = []
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(lambda _, context: reported.append(context["message"]))
+    model = ScriptedModel([[tool_call("boom"), tool_call("boom")], [text("never")]])
+    agent = Agent("a", model=model, tools=[boom], tool_error_behavior="raise")
+    run = await collect(Runner.run_streamed(agent, "hi"))
+    assert isinstance(run.error, ToolExecutionError)
+    del run
+    for _ in range(3):
+        await asyncio.sleep(0)
+    gc.collect()
+    assert reported == []
