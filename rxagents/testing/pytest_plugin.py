@@ -47,7 +47,7 @@ def _line(value: Any) -> str:
     from reactivex.notification import Notification
     from reactivex.testing.recorded import Recorded
 
-    from rxagents.testing.grammar import describe
+    from rxagents.testing._describe import describe
 
     prefix = ""
     if isinstance(value, Recorded):
