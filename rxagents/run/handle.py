@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Literal
 
-from reactivex import Observable
+from reactivex import Observable, abc
 from reactivex.subject import ReplaySubject
 
 from rxagents.errors import RunCancelled, UserError
@@ -31,8 +31,24 @@ class RunHandle:
         self._subject: ReplaySubject[StreamEvent] = ReplaySubject()
         self._result: asyncio.Future[RunResult] = asyncio.get_running_loop().create_future()
         self._result.add_done_callback(_retrieve)
-        self.events: Observable[StreamEvent] = self._subject
+        self.events: Observable[StreamEvent] = Observable(self._subscribe_events)
         self._subscription = source.subscribe(self._on_next, self._on_error, self._on_completed)
+
+    def _subscribe_events(
+        self, observer: abc.ObserverBase[StreamEvent], scheduler: abc.SchedulerBase | None = None
+    ) -> abc.DisposableBase:
+        def on_error(error: Exception) -> None:
+            try:
+                observer.on_error(error)
+            except Exception as raised:
+                # A subscriber without on_error re-raises the run's error (RxPY's
+                # default); that must not stop the subject telling the others.
+                if raised is not error:
+                    raise
+
+        return self._subject.subscribe(
+            observer.on_next, on_error, observer.on_completed, scheduler=scheduler
+        )
 
     def _on_next(self, event: StreamEvent) -> None:
         if isinstance(event, RunCompletedStreamEvent) and not self._result.done():

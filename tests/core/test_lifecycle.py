@@ -275,3 +275,17 @@ def test_function_tool_schema_from_type_hints_and_docstring() -> None:
         "type": "integer",
     }
     assert schema["additionalProperties"] is False
+
+
+async def test_a_subscriber_without_on_error_does_not_stop_the_others_hearing_of_it() -> None:
+    from rxagents.testing import raise_error
+
+    handle = Runner.start(Agent("a", model=ScriptedModel([[raise_error(ValueError("boom"))]])), "x")
+    handle.events.subscribe(lambda _event: None)  # no on_error: RxPY's default re-raises
+    errors: list[Exception] = []
+    handle.events.subscribe(on_error=errors.append)
+    with pytest.raises(ValueError, match="boom"):
+        await handle.result()
+    late: list[Exception] = []
+    handle.events.subscribe(on_error=late.append)
+    assert [str(e) for e in errors + late] == ["boom", "boom"]
