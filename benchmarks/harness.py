@@ -36,6 +36,10 @@ class Settings:
         """``full`` normally, ``quick`` under ``--quick``."""
         return quick if self.quick else full
 
+    def rounds(self, cheap: int) -> int:
+        """More rounds for a cheap comparison (``cheap``), never fewer than ``repeats``."""
+        return self.repeats if self.quick else max(cheap, self.repeats)
+
 
 QUICK = Settings(quick=True, repeats=1, warmup=0, fresh_processes=False)
 FULL = Settings()

@@ -102,6 +102,7 @@ async def run(settings: Settings) -> list[Section]:
         key="latency",
         title=f"Time to first event: first text delta of a {deltas:,}-delta answer",
         description=(
+            f"Medians of {settings.rounds(9)} rounds. "
             "Milliseconds from `run_streamed(...)` (the agent already built) to the "
             "consumer holding the first text delta, as CPU time of this process (what the "
             "targets use: the machine is shared) and wall time. *never awaits*: the model "
@@ -122,7 +123,8 @@ async def run(settings: Settings) -> list[Section]:
         def job(probe: Probe, awaiting: bool = awaiting) -> Callable[[], Awaitable[Sample]]:
             return lambda: probe(script, awaiting)
 
-        samples = await interleaved({k: job(p) for k, p in probes.items()}, settings)
+        jobs = {k: job(p) for k, p in probes.items()}
+        samples = await interleaved(jobs, settings, repeats=settings.rounds(9))
         for name in probes:
             results[(name, awaiting)] = (samples.cpu(name) * 1e3, samples.wall(name) * 1e3)
     for name in probes:

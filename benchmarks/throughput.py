@@ -48,7 +48,8 @@ async def _workload(label: str, script: list[Turn], settings: Settings) -> Secti
         key=key,
         title=f"Throughput, {label}: {shape} ({n:,} model events)",
         description=(
-            "One whole run per round. Per-event figures are the process's CPU time per "
+            f"One whole run per round, {settings.rounds(9)} rounds after a warm-up. "
+            "Per-event figures are the process's CPU time per "
             f"model event ({n:,} Responses events, the same for every contender): on a "
             "shared machine it leaves out time other processes held the CPU. *Above floor* "
             "and *vs SDK* are medians of per-round differences and ratios."
@@ -71,7 +72,10 @@ async def _workload(label: str, script: list[Turn], settings: Settings) -> Secti
 
         return go
 
-    samples = await interleaved({k: job(k, f) for k, f in variants.items()}, settings)
+    # Cheap (well under a second a round): 9 rounds make the median robust to the
+    # bursts of other jobs on a shared machine.
+    jobs = {k: job(k, f) for k, f in variants.items()}
+    samples = await interleaved(jobs, settings, repeats=settings.rounds(9))
     floor, rx = FLOOR, "(b) rxagents, plain subscriber"
     sdk = next((k for k in variants if k.startswith("(d)")), None)
     for name in variants:
