@@ -125,7 +125,7 @@ class Clients:
         from rxagents.models import OpenAIChatCompletionsModel, OpenAIResponsesModel
 
         cls: Any = OpenAIChatCompletionsModel if server.startswith("chat") else OpenAIResponsesModel
-        agent = Agent("bench", model=cls("fake-model", self.openai[server]))
+        agent: Agent[Any] = Agent("bench", model=cls("fake-model", self.openai[server]))
         return await c.drain(Runner.run_streamed(agent, "hi"))
 
 

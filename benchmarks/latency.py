@@ -29,7 +29,9 @@ class Clock:
 
 
 def _is_delta(event: Any) -> bool:
-    return event.type == "raw_response_event" and event.data.type == "response.output_text.delta"
+    return bool(
+        event.type == "raw_response_event" and event.data.type == "response.output_text.delta"
+    )
 
 
 async def rx_subscribe(script: Sequence[Turn], awaiting: bool) -> Sample:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from benchmarks import contenders as c
@@ -40,7 +41,8 @@ async def run(settings: Settings) -> list[Section]:
     def job(n: int, consume: Callable[[int], Awaitable[Any]] = consume) -> Any:
         return lambda: consume(n)
 
-    samples = await interleaved({str(n): job(n) for n in sizes}, settings)
+    # No warm-up round: the first run of the first round is the smallest size.
+    samples = await interleaved({str(n): job(n) for n in sizes}, replace(settings, warmup=0))
     section = Section(
         key="scaling",
         title=f"Scaling and memory: one run through {label}",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
-from typing import TextIO
+from collections.abc import Callable, Coroutine
+from typing import Any, TextIO
 
 from benchmarks import (
     backpressure,
@@ -18,7 +18,7 @@ from benchmarks import (
 )
 from benchmarks.harness import Section, Settings
 
-Benchmark = Callable[[Settings], Awaitable[list[Section]]]
+Benchmark = Callable[[Settings], Coroutine[Any, Any, list[Section]]]
 
 SUITE: dict[str, Benchmark] = {
     "throughput": throughput.run,

@@ -191,7 +191,6 @@ async def turn_events(
             item_id=call.id or "",
             output_index=1,
             arguments=call.arguments,
-            name=TOOL_NAME,
             sequence_number=seq,
         )
         seq += 1
