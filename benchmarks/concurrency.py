@@ -28,18 +28,32 @@ async def plain_tasks(runs: int, deltas: int) -> int:
     return sum(await asyncio.gather(*(one() for _ in range(runs))))
 
 
-async def rx_merged(runs: int, deltas: int) -> int:
-    """rxagents: ``merge_runs`` over runs piped through ``accumulate`` + ``throttle_latest``."""
+async def rx_merged(runs: int, deltas: int, operators: str = "accumulate+throttle") -> int:
+    """rxagents: ``merge_runs`` over runs piped through ``accumulate`` + ``throttle_latest``.
+
+    ``operators`` drops the per-run operators for the breakdown rows:
+    ``"accumulate"`` keeps only ``accumulate()``, ``""`` merges the bare runs.
+    """
     from rxagents import Runner
     from rxagents.operators import accumulate, merge_runs, throttle_latest
 
-    streams = {
-        i: Runner.run_streamed(rx_agent(one_turn(deltas), awaiting=True), "hi").pipe(
-            accumulate(), throttle_latest(THROTTLE_S)
-        )
-        for i in range(runs)
-    }
-    return await c.drain(merge_runs(streams))
+    def stream() -> Any:
+        run = Runner.run_streamed(rx_agent(one_turn(deltas), awaiting=True), "hi")
+        if operators == "accumulate+throttle":
+            return run.pipe(accumulate(), throttle_latest(THROTTLE_S))
+        return run.pipe(accumulate()) if operators == "accumulate" else run
+
+    return await c.drain(merge_runs({i: stream() for i in range(runs)}))
+
+
+async def rx_merged_bare(runs: int, deltas: int) -> int:
+    """Breakdown: ``merge_runs`` over the bare runs."""
+    return await rx_merged(runs, deltas, "")
+
+
+async def rx_merged_accumulate(runs: int, deltas: int) -> int:
+    """Breakdown: ``merge_runs`` over runs piped through ``accumulate()`` only."""
+    return await rx_merged(runs, deltas, "accumulate")
 
 
 async def rx_plain(runs: int, deltas: int) -> int:
@@ -78,6 +92,8 @@ async def run(settings: Settings) -> list[Section]:
     }
     variants["rxagents: a plain subscriber per run, no operators"] = rx_plain
     if c.operators_available("merge_runs", "accumulate", "throttle_latest"):
+        variants["rxagents: merge_runs"] = rx_merged_bare
+        variants["rxagents: merge_runs + accumulate"] = rx_merged_accumulate
         variants[FULL] = rx_merged
     if c.sdk_available():
         variants["OpenAI Agents SDK: concurrent run_streamed"] = sdk_concurrent
@@ -128,8 +144,9 @@ async def run(settings: Settings) -> list[Section]:
         "subscriber and for the SDK, throttled snapshots for the merged pipeline."
     )
     section.notes.append(
-        "The gap between the two rxagents rows is the operators' share (merge_runs, "
-        "accumulate, throttle_latest); docs/benchmarks.md splits it per operator."
+        "The rxagents rows add one piece at a time: the core alone (a subscriber per run), "
+        "then merge_runs, accumulate, throttle_latest; each row's increase over the one "
+        "above is that piece's share."
     )
     return [section]
 
