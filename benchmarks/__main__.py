@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from benchmarks.harness import FULL, QUICK
-from benchmarks.report import machine, render
+from benchmarks.report import load_average, machine, render
 from benchmarks.suite import SUITE, run_suite
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -30,11 +30,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else FULL
     start = time.perf_counter()
+    load = load_average()
     sections = run_suite(settings, args.only or list(SUITE), progress=sys.stderr)
     command = "python -m benchmarks" + (" --quick" if args.quick else "")
     if args.only:
         command += " --only " + " ".join(args.only)
-    text = render(sections, machine(), command=command, seconds=time.perf_counter() - start)
+    meta = machine()
+    meta["load average at start (1/5/15 min)"] = load
+    text = render(sections, meta, command=command, seconds=time.perf_counter() - start)
     if args.output == "-":
         sys.stdout.write(text)
     else:
