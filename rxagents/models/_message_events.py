@@ -19,10 +19,18 @@ from openai.types.responses import (
     ResponseTextDeltaEvent,
     ResponseTextDoneEvent,
 )
+from pydantic import BaseModel
 
 __all__ = ["MessageEvents", "PartKind"]
 
 PartKind = Literal["output_text", "refusal"]
+
+_new = object.__new__
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+_TEXT_DELTA_FIELDS = frozenset(ResponseTextDeltaEvent.model_fields)
 
 
 class MessageEvents:
@@ -67,31 +75,50 @@ class MessageEvents:
         if kind != self._kind:
             self._close_part(out)
             self._open_part(kind, out)
-        self._pieces.append(text)
-        index = len(self._parts)
         if kind == "output_text":
-            out.append(
-                ResponseTextDeltaEvent(
-                    type="response.output_text.delta",
-                    item_id=self.item_id,
-                    output_index=self.output_index,
-                    content_index=index,
-                    delta=text,
-                    logprobs=[],
-                    sequence_number=self._seq(),
-                )
+            out.append(self.text_delta(text))
+            return
+        self._pieces.append(text)
+        out.append(
+            ResponseRefusalDeltaEvent(
+                type="response.refusal.delta",
+                item_id=self.item_id,
+                output_index=self.output_index,
+                content_index=len(self._parts),
+                delta=text,
+                sequence_number=self._seq(),
             )
-        else:
-            out.append(
-                ResponseRefusalDeltaEvent(
-                    type="response.refusal.delta",
-                    item_id=self.item_id,
-                    output_index=self.output_index,
-                    content_index=index,
-                    delta=text,
-                    sequence_number=self._seq(),
-                )
-            )
+        )
+
+    @property
+    def in_text(self) -> bool:
+        """Whether a text part is open: a text delta can be added with :meth:`text_delta`."""
+        return self._kind == "output_text" and not self.closed
+
+    def text_delta(self, text: str) -> ResponseTextDeltaEvent:
+        """The ``response.output_text.delta`` of ``text`` in the open text part.
+
+        Built without validation (~0.6 µs against ~3 µs): every value is a str or
+        an int made here. This runs for nearly every chunk of a streamed answer.
+        """
+        self._pieces.append(text)
+        event = _new(ResponseTextDeltaEvent)
+        _set_dict(
+            event,
+            {
+                "content_index": len(self._parts),
+                "delta": text,
+                "item_id": self.item_id,
+                "logprobs": [],
+                "output_index": self.output_index,
+                "sequence_number": self._seq(),
+                "type": "response.output_text.delta",
+            },
+        )
+        _set_fields_set(event, set(_TEXT_DELTA_FIELDS))  # its own: model_copy adds to it
+        _set_extra(event, {})  # openai models allow extra attributes: a dict of its own
+        _set_private(event, None)
+        return event
 
     def _open_part(self, kind: PartKind, out: list[ResponseStreamEvent]) -> None:
         self._kind = kind

@@ -11,7 +11,6 @@ import json
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 
-from openai.types.chat import ChatCompletionChunk
 from openai.types.responses import ResponseStreamEvent
 from pydantic import ValidationError
 
@@ -22,7 +21,13 @@ from rxagents.models.base import ModelRequest
 from rxagents.models.chat_events import ChatToResponses
 from rxagents.models.requests import chat_params
 
-__all__ = ["OpenAIChatCompletionsModel", "malformed"]
+__all__ = ["OpenAIChatCompletionsModel", "malformed", "not_json"]
+
+
+def not_json(data: str, what: str, api_key: str | None) -> ModelBehaviorError:
+    """The error for a streamed payload that is not JSON."""
+    shown = quote(redact(data, api_key))
+    return ModelBehaviorError(f"the model server sent a {what} that is not JSON: {shown}")
 
 
 def malformed(
@@ -33,7 +38,7 @@ def malformed(
     try:
         parsed = json.loads(data)
     except ValueError:
-        return ModelBehaviorError(f"the model server sent a {what} that is not JSON: {shown}")
+        return not_json(data, what, api_key)
     if isinstance(parsed, dict) and "error" in parsed:
         error = parsed["error"]
         detail = error.get("message", error) if isinstance(error, dict) else error
@@ -52,8 +57,10 @@ class OpenAIChatCompletionsModel(OpenAIModelBase):
     """A model behind a Chat Completions endpoint (``/v1/chat/completions``).
 
     Requests stream with ``stream_options={"include_usage": True}``; chunks are
-    read from the openai client's raw streaming response, validated as
-    ``ChatCompletionChunk`` and converted into Responses stream events.
+    read from the openai client's raw streaming response, parsed with
+    pydantic-core's JSON parser (jiter) and converted into Responses stream
+    events (see :meth:`ChatToResponses.feed_payload`: text-only chunks skip
+    ``ChatCompletionChunk`` validation).
 
     Args:
         model: the model name the server knows.
@@ -77,7 +84,7 @@ class OpenAIChatCompletionsModel(OpenAIModelBase):
         converter = ChatToResponses(
             self.model, parallel_tool_calls=True if parallel is None else parallel
         )
-        validate = ChatCompletionChunk.model_validate_json
+        feed = converter.feed_payload
         saw_done = False
         with ErrorMapper(client) as errors:
             create = client.chat.completions.with_streaming_response.create
@@ -88,10 +95,12 @@ class OpenAIChatCompletionsModel(OpenAIModelBase):
                             saw_done = True
                             break
                         try:
-                            chunk = validate(data)
+                            events = feed(data)
                         except ValidationError as exc:
                             raise malformed(data, exc, "chunk", errors.api_key) from None
-                        for event in converter.feed(chunk):
+                        except ValueError:
+                            raise not_json(data, "chunk", errors.api_key) from None
+                        for event in events:
                             yield event
                     if saw_done:
                         break

@@ -14,10 +14,12 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from reactivex import abc
+from reactivex import Observable, abc
+from reactivex.disposable import Disposable
 from reactivex.scheduler import (
     CurrentThreadScheduler,
     ImmediateScheduler,
@@ -28,7 +30,16 @@ from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rxagents.errors import UserError
 
-__all__ = ["Duration", "resolve_scheduler", "seconds", "serialized"]
+__all__ = [
+    "Clock",
+    "Duration",
+    "Timer",
+    "clock",
+    "resolve_scheduler",
+    "seconds",
+    "serialized",
+    "subscribe_clocked",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -98,3 +109,88 @@ def serialized(scheduler: abc.SchedulerBase) -> Callable[[F], F] | None:
         return guarded  # type: ignore[return-value]
 
     return guard
+
+
+class Timer(Protocol):
+    """A started one-shot timer."""
+
+    def cancel(self) -> object:
+        """Stop it from firing (nothing happens if it already has)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Clock:
+    """The timers of one subscription of a time-based operator.
+
+    Attributes:
+        start: ``start(seconds, callback)`` starts a one-shot timer calling
+            ``callback()`` and returns it (:class:`Timer`).
+        guard: the decorator serializing the operator's callbacks with its timer
+            callbacks, or ``None`` when they cannot overlap (see :func:`serialized`).
+    """
+
+    start: Callable[[float, Callable[[], None]], Timer]
+    guard: Callable[[Callable[..., Any]], Callable[..., Any]] | None
+
+
+def clock(
+    explicit: abc.SchedulerBase | None, subscription: abc.SchedulerBase | None, operator: str
+) -> Clock:
+    """The :class:`Clock` for a subscription, on the scheduler :func:`resolve_scheduler` picks.
+
+    On an ``AsyncIOScheduler`` the timers are the loop's own ``call_later``
+    handles: ~1.5 µs a timer against ~5.6 µs through ``schedule_relative``,
+    which wraps each one in three disposables (measured: a UI throttle over
+    1,000 concurrent runs starts tens of thousands of timers a second). Any
+    other scheduler (a ``TestScheduler`` in marble tests, a thread pool) keeps
+    its own timing and runs the callback under the guard.
+    """
+    scheduler = resolve_scheduler(explicit, subscription, operator)
+    guard = serialized(scheduler)
+    loop = getattr(scheduler, "_loop", None) if type(scheduler) is AsyncIOScheduler else None
+    if isinstance(loop, asyncio.AbstractEventLoop):
+        return Clock(loop.call_later, guard)
+
+    def start(delay: float, callback: Callable[[], None]) -> Timer:
+        run = callback if guard is None else guard(callback)
+        return _Scheduled(scheduler.schedule_relative(delay, lambda _s, _state: run()))
+
+    return Clock(start, guard)
+
+
+class _Scheduled:
+    """A :class:`Timer` over a scheduler's disposable."""
+
+    __slots__ = ("cancel",)
+
+    def __init__(self, disposable: abc.DisposableBase) -> None:
+        self.cancel = disposable.dispose
+
+
+def subscribe_clocked(
+    source: Observable[Any],
+    timers: Clock | None,
+    on_next: Callable[[Any], None],
+    on_error: Callable[[Exception], None],
+    on_completed: Callable[[], None],
+    stop: Callable[[], None],
+    scheduler: abc.SchedulerBase | None,
+) -> abc.DisposableBase:
+    """Subscribe a time-based operator's callbacks to ``source``.
+
+    Serializes them with the timers when needed (``timers.guard``); disposing
+    the returned subscription calls ``stop`` (the operator cancels its timer and
+    drops what it holds), then unsubscribes from ``source``.
+    """
+    guard = None if timers is None else timers.guard
+    if guard is not None:
+        on_next, on_error = guard(on_next), guard(on_error)
+        on_completed, stop = guard(on_completed), guard(stop)
+    subscription = source.subscribe(on_next, on_error, on_completed, scheduler=scheduler)
+
+    def dispose() -> None:
+        stop()
+        subscription.dispose()
+
+    return Disposable(dispose)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from functools import partial
+from typing import TypeVar
 
 from reactivex import Observable, abc
-from reactivex.disposable import Disposable
 
 from rxagents.errors import UserError
-from rxagents.operators._scheduler import Duration, resolve_scheduler, seconds, serialized
+from rxagents.operators._scheduler import Duration, Timer, clock, seconds, subscribe_clocked
 
 __all__ = ["batch"]
 
@@ -51,10 +51,11 @@ def batch(
             observer: abc.ObserverBase[list[T]],
             subscribe_scheduler: abc.SchedulerBase | None = None,
         ) -> abc.DisposableBase:
-            timers = resolve_scheduler(scheduler, subscribe_scheduler, "batch")
+            timers = clock(scheduler, subscribe_scheduler, "batch")
+            start_timer = timers.start
             items: list[T] = []
-            timer: abc.DisposableBase | None = None
-            generation = 0  # which batch a timer belongs to
+            timer: Timer | None = None  # set while a batch waits for its delay
+            generation = 0  # which batch a timer belongs to (a cancel may come too late)
             stopped = False
 
             def take() -> list[T]:
@@ -62,12 +63,12 @@ def batch(
                 full, items = items, []
                 generation += 1
                 if timer is not None:
-                    timer.dispose()
+                    timer.cancel()
                     timer = None
                 return full
 
-            def on_timer(_: abc.SchedulerBase, state: Any) -> None:
-                if stopped or state != generation or not items:
+            def on_timer(batch: int) -> None:
+                if stopped or batch != generation or not items:
                     return
                 observer.on_next(take())
 
@@ -80,7 +81,7 @@ def batch(
                 if size >= max_count:
                     observer.on_next(take())
                 elif size == 1:
-                    timer = timers.schedule_relative(delay, on_timer, generation)
+                    timer = start_timer(delay, partial(on_timer, generation))
 
             def on_error(error: Exception) -> None:
                 nonlocal stopped
@@ -104,22 +105,12 @@ def batch(
                 nonlocal stopped, timer
                 stopped = True
                 if timer is not None:
-                    timer.dispose()
+                    timer.cancel()
                     timer = None
 
-            guard = serialized(timers)
-            if guard is not None:  # timers may fire on another thread
-                on_timer, on_next, on_error = guard(on_timer), guard(on_next), guard(on_error)
-                on_completed, stop = guard(on_completed), guard(stop)
-            subscription = source.subscribe(
-                on_next, on_error, on_completed, scheduler=subscribe_scheduler
+            return subscribe_clocked(
+                source, timers, on_next, on_error, on_completed, stop, subscribe_scheduler
             )
-
-            def dispose() -> None:
-                stop()
-                subscription.dispose()
-
-            return Disposable(dispose)
 
         return Observable(subscribe)
 

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from reactivex import Observable, abc
-from reactivex.disposable import Disposable
 
-from rxagents.operators._scheduler import Duration, resolve_scheduler, seconds, serialized
+from rxagents.operators._scheduler import Duration, Timer, clock, seconds, subscribe_clocked
 from rxagents.rx.coalesce import TextRun, is_text_delta, same_text_part
 
 __all__ = ["coalesce_text"]
@@ -51,9 +50,10 @@ def coalesce_text(
             observer: abc.ObserverBase[T],
             subscribe_scheduler: abc.SchedulerBase | None = None,
         ) -> abc.DisposableBase:
-            timers = resolve_scheduler(scheduler, subscribe_scheduler, "coalesce_text")
+            timers = clock(scheduler, subscribe_scheduler, "coalesce_text")
+            start_timer = timers.start
             pending: TextRun | None = None
-            timer: abc.DisposableBase | None = None  # set while an interval runs
+            timer: Timer | None = None  # set while an interval runs
             stopped = False
 
             def flush() -> None:
@@ -62,12 +62,12 @@ def coalesce_text(
                     run, pending = pending, None
                     observer.on_next(run.build())
 
-            def on_interval_end(_: abc.SchedulerBase, __: Any) -> None:
+            def on_interval_end() -> None:
                 nonlocal timer
                 timer = None
                 if stopped or pending is None:
                     return
-                timer = timers.schedule_relative(period, on_interval_end)
+                timer = start_timer(period, on_interval_end)
                 flush()
 
             def on_next(value: T) -> None:
@@ -78,7 +78,7 @@ def coalesce_text(
                     flush()
                     observer.on_next(value)
                 elif timer is None:
-                    timer = timers.schedule_relative(period, on_interval_end)
+                    timer = start_timer(period, on_interval_end)
                     observer.on_next(value)
                 elif pending is None:
                     pending = TextRun(value)
@@ -92,7 +92,7 @@ def coalesce_text(
                 nonlocal stopped, timer
                 stopped = True
                 if timer is not None:
-                    timer.dispose()
+                    timer.cancel()
                     timer = None
 
             def on_error(error: Exception) -> None:
@@ -109,19 +109,9 @@ def coalesce_text(
                 flush()
                 observer.on_completed()
 
-            guard = serialized(timers)
-            if guard is not None:  # timers may fire on another thread
-                on_interval_end, on_next = guard(on_interval_end), guard(on_next)
-                on_error, on_completed, stop = guard(on_error), guard(on_completed), guard(stop)
-            subscription = source.subscribe(
-                on_next, on_error, on_completed, scheduler=subscribe_scheduler
+            return subscribe_clocked(
+                source, timers, on_next, on_error, on_completed, stop, subscribe_scheduler
             )
-
-            def dispose() -> None:
-                stop()
-                subscription.dispose()
-
-            return Disposable(dispose)
 
         return Observable(subscribe)
 

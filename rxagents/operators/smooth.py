@@ -8,10 +8,9 @@ from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
 from reactivex import Observable, abc
-from reactivex.disposable import Disposable
 
 from rxagents.errors import UserError
-from rxagents.operators._scheduler import Duration, resolve_scheduler, seconds, serialized
+from rxagents.operators._scheduler import Duration, Timer, clock, seconds, subscribe_clocked
 from rxagents.rx.coalesce import is_text_delta, same_text_part, with_delta
 
 __all__ = ["smooth_text"]
@@ -81,13 +80,11 @@ def smooth_text(
             observer: abc.ObserverBase[T],
             subscribe_scheduler: abc.SchedulerBase | None = None,
         ) -> abc.DisposableBase:
-            timers = (
-                resolve_scheduler(scheduler, subscribe_scheduler, "smooth_text") if pause else None
-            )
+            timers = clock(scheduler, subscribe_scheduler, "smooth_text") if pause else None
             parts: list[str] = []  # text after the last chunk, not joined yet
             last: Any = None  # the latest text delta of the current part
             queue: deque[Any] = deque()  # _Chunk, other events, _COMPLETED
-            timer: abc.DisposableBase | None = None  # set while pausing after a chunk
+            timer: Timer | None = None  # set while pausing after a chunk
             stopped = False
 
             def chunk_of(template: Any, text: str) -> _Chunk:
@@ -136,12 +133,12 @@ def smooth_text(
                         return
                     if chunk:
                         if timers is not None:
-                            timer = timers.schedule_relative(pause, on_pause_end)
+                            timer = timers.start(pause, on_pause_end)
                         observer.on_next(item.value)
                     else:
                         observer.on_next(item)
 
-            def on_pause_end(_: abc.SchedulerBase, __: Any) -> None:
+            def on_pause_end() -> None:
                 nonlocal timer
                 timer = None
                 if not stopped:
@@ -171,7 +168,7 @@ def smooth_text(
                     return
                 stopped = True
                 if timer is not None:
-                    timer.dispose()
+                    timer.cancel()
                     timer = None
                 end_part()
                 while queue:
@@ -190,23 +187,13 @@ def smooth_text(
                 nonlocal stopped, timer
                 stopped = True
                 if timer is not None:
-                    timer.dispose()
+                    timer.cancel()
                     timer = None
                 queue.clear()
 
-            guard = serialized(timers) if timers is not None else None
-            if guard is not None:  # timers may fire on another thread
-                on_pause_end, on_next = guard(on_pause_end), guard(on_next)
-                on_error, on_completed, stop = guard(on_error), guard(on_completed), guard(stop)
-            subscription = source.subscribe(
-                on_next, on_error, on_completed, scheduler=subscribe_scheduler
+            return subscribe_clocked(
+                source, timers, on_next, on_error, on_completed, stop, subscribe_scheduler
             )
-
-            def dispose() -> None:
-                stop()
-                subscription.dispose()
-
-            return Disposable(dispose)
 
         return Observable(subscribe)
 

@@ -6,9 +6,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from reactivex import Observable, abc
-from reactivex.disposable import Disposable
 
-from rxagents.operators._scheduler import Duration, resolve_scheduler, seconds, serialized
+from rxagents.operators._scheduler import Duration, Timer, clock, seconds, subscribe_clocked
 
 __all__ = ["throttle_latest"]
 
@@ -61,13 +60,14 @@ def throttle_latest(
             observer: abc.ObserverBase[T],
             subscribe_scheduler: abc.SchedulerBase | None = None,
         ) -> abc.DisposableBase:
-            timers = resolve_scheduler(scheduler, subscribe_scheduler, "throttle_latest")
+            timers = clock(scheduler, subscribe_scheduler, "throttle_latest")
+            start_timer = timers.start
             latest: Any = _NOTHING  # the item waiting for the period to end
-            timer: abc.DisposableBase | None = None  # set while a period runs
+            timer: Timer | None = None  # set while a period runs
             completing = False  # the source completed; finish as the period ends
             stopped = False
 
-            def on_period_end(_: abc.SchedulerBase, __: Any) -> None:
+            def on_period_end() -> None:
                 nonlocal latest, timer, stopped
                 timer = None
                 if stopped or latest is _NOTHING:
@@ -78,7 +78,7 @@ def throttle_latest(
                     observer.on_next(value)
                     observer.on_completed()
                     return
-                timer = timers.schedule_relative(period, on_period_end)
+                timer = start_timer(period, on_period_end)
                 observer.on_next(value)
 
             def on_next(value: T) -> None:
@@ -88,55 +88,39 @@ def throttle_latest(
                 if timer is not None:
                     latest = value
                     return
-                timer = timers.schedule_relative(period, on_period_end)
+                timer = start_timer(period, on_period_end)
                 observer.on_next(value)
 
             def on_error(error: Exception) -> None:
-                nonlocal latest, stopped
+                nonlocal latest
                 if stopped:
                     return
-                stopped = True
-                _cancel()
+                stop()
                 value, latest = latest, _NOTHING
                 if value is not _NOTHING:
                     observer.on_next(value)
                 observer.on_error(error)
 
             def on_completed() -> None:
-                nonlocal completing, stopped
+                nonlocal completing
                 if stopped:
                     return
                 if latest is not _NOTHING:
                     completing = True
                     return
-                stopped = True
-                _cancel()
+                stop()
                 observer.on_completed()
 
-            def _cancel() -> None:
-                nonlocal timer
+            def stop() -> None:
+                nonlocal stopped, timer
+                stopped = True
                 if timer is not None:
-                    timer.dispose()
+                    timer.cancel()
                     timer = None
 
-            def stop() -> None:
-                nonlocal stopped
-                stopped = True
-                _cancel()
-
-            guard = serialized(timers)
-            if guard is not None:  # timers may fire on another thread
-                on_period_end, on_next = guard(on_period_end), guard(on_next)
-                on_error, on_completed, stop = guard(on_error), guard(on_completed), guard(stop)
-            subscription = source.subscribe(
-                on_next, on_error, on_completed, scheduler=subscribe_scheduler
+            return subscribe_clocked(
+                source, timers, on_next, on_error, on_completed, stop, subscribe_scheduler
             )
-
-            def dispose() -> None:
-                stop()
-                subscription.dispose()
-
-            return Disposable(dispose)
 
         return Observable(subscribe)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,11 +98,13 @@ async def run_events(
     max_turns: int = 10,
     model_provider: ModelProvider | None = None,
     control: RunControl | None = None,
+    on_result: Callable[[RunResult], None] | None = None,
 ) -> AsyncIterator[StreamEvent]:
     """Run ``agent`` on ``input`` and yield every event of the run, in order.
 
     Closing the generator (or cancelling the task iterating it) closes the model
-    stream and cancels running tools before it returns.
+    stream and cancels running tools before it returns. ``on_result`` receives
+    the run's result just before its ``RunCompletedStreamEvent`` is yielded.
     """
     validate_agent_graph(agent, max_turns)
     conversation = as_input_list(input)
@@ -293,6 +295,8 @@ async def run_events(
                 last_agent=current,
                 usage=usage.model_copy(),
             )
+            if on_result is not None:
+                on_result(result)
             yield RunCompletedStreamEvent._fast(run_id=run_id, sequence_number=seq, result=result)
             return
         if control is not None and control.stop_after_turn:
@@ -304,6 +308,8 @@ async def run_events(
                 usage=usage.model_copy(),
                 interrupted=True,
             )
+            if on_result is not None:
+                on_result(result)
             yield RunCompletedStreamEvent._fast(run_id=run_id, sequence_number=seq, result=result)
             return
 

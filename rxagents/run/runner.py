@@ -61,9 +61,11 @@ class Runner:
                 context=context,
                 max_turns=max_turns,
                 model_provider=model_provider,
+                on_result=stream.record_result,
             )
 
-        return RunStream(factory)
+        stream = RunStream(factory)
+        return stream
 
     @staticmethod
     async def run(
@@ -120,6 +122,8 @@ class Runner:
                 max_turns=max_turns,
                 model_provider=model_provider,
                 control=control,
+                on_result=stream.record_result,
             )
 
-        return RunHandle(rid, RunStream(factory), control)
+        stream = RunStream(factory)
+        return RunHandle(rid, stream, control)

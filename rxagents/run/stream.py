@@ -22,33 +22,6 @@ from rxagents.rx.iterate import ObservableIterator, Overflow
 __all__ = ["RunStream"]
 
 
-class _Recording(abc.ObserverBase[StreamEvent]):
-    """Forwards a run's events, keeping its result on the stream as it passes.
-
-    An observer rather than a wrapping async generator (one call per event
-    instead of a generator hop), testing the exact class rather than calling
-    ``isinstance`` (3x faster on pydantic classes): this runs for every event.
-    """
-
-    __slots__ = ("_forward", "_observer", "_stream")
-
-    def __init__(self, stream: RunStream, observer: abc.ObserverBase[StreamEvent]) -> None:
-        self._stream = stream
-        self._observer = observer
-        self._forward = observer.on_next
-
-    def on_next(self, value: StreamEvent) -> None:
-        if type(value) is RunCompletedStreamEvent:
-            self._stream.last_result = value.result
-        self._forward(value)
-
-    def on_error(self, error: Exception) -> None:
-        self._observer.on_error(error)
-
-    def on_completed(self) -> None:
-        self._observer.on_completed()
-
-
 class RunStream(Observable[StreamEvent]):
     """A cold Observable of one agent run's events: every subscription is a new run.
 
@@ -68,9 +41,13 @@ class RunStream(Observable[StreamEvent]):
             observer: abc.ObserverBase[StreamEvent], scheduler: abc.SchedulerBase | None = None
         ) -> abc.DisposableBase:
             # The bridge closes the run's generator when the subscription ends.
-            return subscribe_async_iterable(self._factory, _Recording(self, observer))
+            return subscribe_async_iterable(self._factory, observer)
 
         super().__init__(subscribe)
+
+    def record_result(self, result: RunResult) -> None:
+        """Keep ``result`` as :attr:`last_result` (the run loop calls it as a run completes)."""
+        self.last_result = result
 
     def events(
         self, *, maxsize: int = 256, overflow: Overflow = "grow"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
+import pickle
 from dataclasses import dataclass
 from typing import Any
 
@@ -271,9 +273,9 @@ def test_text_is_joined_once_per_chunk_not_per_snapshot() -> None:
     assert last is not None
     assert last.text == "ab" * n
     assert acc.text.joined_chunks == n
-    assert last.__pydantic_private__ is not None
-    assert last.__pydantic_private__["_items"] is acc.items  # lists are shared, not copied
-    assert last.__pydantic_private__["_text_length"] == 2 * n
+    assert last._state.items is acc.items  # lists are shared, not copied
+    assert last._text_length == 2 * n
+    assert set(last.__dict__) == {"event", "event_count"}  # all else is shared
 
 
 def test_a_restart_resets_state_but_old_snapshots_keep_theirs() -> None:
@@ -329,3 +331,23 @@ def test_marbles_accumulate_and_final_result() -> None:
         on_next(230, "d1d2"),
         on_completed(240),
     ]
+
+
+def test_copies_and_pickles_of_a_snapshot_show_the_same_run() -> None:
+    acc = RunAccumulator()
+    acc.add(agent_event("r", 0, "a"))
+    acc.add(delta("r", 1, "he"))
+    snap = acc.add(delta("r", 2, "llo"))
+    acc.add(delta("r", 3, " later"))  # after the snapshot: not part of it
+    copies = [
+        copy.copy(snap),
+        copy.deepcopy(snap),
+        snap.model_copy(),
+        pickle.loads(pickle.dumps(snap)),
+    ]
+    for other in copies:
+        assert other.text == "hello" and other.text_by_agent == {"a": "hello"}
+        assert other.event_count == 3 and other.run_id == "r"
+        assert other == snap
+    changed = snap.model_copy(update={"event_count": 99})
+    assert changed.event_count == 99 and changed.text == "hello" and snap.event_count == 3
