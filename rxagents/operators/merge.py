@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeAlias, TypeVar, overload
 
 from reactivex import Observable, abc
-from reactivex.disposable import CompositeDisposable, Disposable, SingleAssignmentDisposable
+from reactivex.disposable import Disposable, SingleAssignmentDisposable
 
 from rxagents.errors import UserError
 from rxagents.events import StreamEvent
@@ -145,7 +145,8 @@ def merge_runs(
         scheduler: abc.SchedulerBase | None = None,
     ) -> abc.DisposableBase:
         lock = threading.RLock()
-        group = CompositeDisposable()
+        # A set, not a CompositeDisposable: its list makes each run's removal O(runs).
+        group: set[SingleAssignmentDisposable] = set()
         pending: Iterator[tuple[Hashable, Observable[Any]]] = _named(runs)
         active = 0
         exhausted = False
@@ -176,6 +177,13 @@ def merge_runs(
             finally:
                 draining = False
 
+        def dispose_all() -> None:
+            with lock:
+                inners = list(group)
+                group.clear()
+            for inner in inners:
+                inner.dispose()
+
         def finish() -> None:
             nonlocal stopped
             stopped = True
@@ -186,7 +194,7 @@ def merge_runs(
             if stopped:
                 return
             stopped = True
-            group.dispose()
+            dispose_all()
             observer.on_error(exc)
 
         def subscribe_one(name: Hashable, source: Observable[Any]) -> None:
@@ -205,7 +213,8 @@ def merge_runs(
                     if done or stopped:
                         return
                     done = True
-                    group.remove(inner)
+                    group.discard(inner)
+                    inner.dispose()
                     if failure is not None:
                         if on_error == "fail":
                             fail(failure)
@@ -236,7 +245,7 @@ def merge_runs(
             nonlocal stopped
             with lock:
                 stopped = True
-            group.dispose()
+            dispose_all()
 
         return Disposable(dispose)
 
