@@ -82,7 +82,7 @@ async def _stream_json(
     async for event in Runner.run_streamed(
         agent, prompt, max_turns=max_turns, model_provider=provider
     ):
-        write(event.model_dump_json())
+        write(event.model_dump_json(by_alias=True))  # the openai wire names
         write("\n")
         sys.stdout.flush()
 

@@ -4,7 +4,7 @@ Each event becomes one SSE message::
 
     id: <sequence_number>
     event: <event type, e.g. raw_response_event>
-    data: <the event as JSON (model_dump_json)>
+    data: <the event as JSON (model_dump_json(by_alias=True))>
 
 then, after the run's last event, an ``event: run_error`` message if it failed
 and always a final ``event: done`` whose data is ``{"type": "done", "status":
@@ -90,7 +90,10 @@ async def sse_events(
         try:
             async for event in iterator:
                 yield ServerSentEvent(
-                    event.model_dump_json(), id=str(event.sequence_number), event=event.type
+                    # By alias: the wire names of the openai types ("schema", "async").
+                    event.model_dump_json(by_alias=True),
+                    id=str(event.sequence_number),
+                    event=event.type,
                 )
         except RunCancelled:
             status = "cancelled"

@@ -1,6 +1,6 @@
 """WebSocket: a run's events as JSON text messages, cancellable by the client.
 
-The server sends each event as ``event.model_dump_json()``, then
+The server sends each event as ``event.model_dump_json(by_alias=True)``, then
 ``{"type": "run_error", ...}`` if the run failed, then ``{"type": "done",
 "status": ...}``, and closes with code 1000. The client may send
 ``{"type": "cancel"}`` at any time to stop the run; closing the socket stops it too.
@@ -104,7 +104,7 @@ async def _send_events(
         try:
             async for event in iterator:
                 async with lock:
-                    await websocket.send_text(event.model_dump_json())
+                    await websocket.send_text(event.model_dump_json(by_alias=True))
         except RunCancelled:
             status = "cancelled"
         except (WebSocketDisconnect, OSError):

@@ -154,3 +154,27 @@ def test_an_unknown_api_is_a_usage_error() -> None:
     code, _, err = invoke("run", "hi", "--api", "soap")
     assert code == 2
     assert err.startswith("error: unknown API 'soap'")
+
+
+def test_json_lines_keep_the_openai_wire_names_and_validate_back(agent_file: Path) -> None:
+    """A structured-output response carries ``text.format.schema`` (``schema_`` in
+    Python): dumped by field name it could not be validated back."""
+    from rxagents.testing.openai_fixtures import responses_text
+    from rxagents.testing.openai_server import FakeOpenAIServer, responses_stream
+
+    schema = {"type": "object", "properties": {"city": {"type": "string"}}}
+    events = responses_text('{"city": "Rome"}', model="my-model")
+    fmt = {"type": "json_schema", "name": "Trip", "schema": schema, "strict": True}
+    for event in events:
+        if "response" in event:
+            event["response"]["text"] = {"format": fmt}
+    with FakeOpenAIServer() as server:
+        server.enqueue(responses_stream(events))
+        code, out, err = invoke(
+            "run", "hello", "--model", "my-model", "--base-url", server.base_url, "--json"
+        )
+    assert code == 0, err
+    first_raw = next(line for line in out.splitlines() if '"response.created"' in line)
+    assert '"schema":' in first_raw and '"schema_"' not in first_raw
+    created = stream_event_adapter.validate_json(first_raw)
+    assert created.data.response.text.format.schema_ == schema  # type: ignore[union-attr]

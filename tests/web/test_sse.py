@@ -107,6 +107,39 @@ async def test_any_text_round_trips_through_the_encoder(content: str) -> None:
     assert parser.messages[0].last_event_id == "0"
 
 
+async def test_events_keep_the_openai_wire_names_and_validate_back() -> None:
+    """``schema`` (``schema_`` in Python) is sent by its wire name, as every aliased
+    openai field, so a client validating the JSON gets the same event back."""
+    import reactivex
+    from openai.types.responses import Response, ResponseCreatedEvent
+
+    schema = {"type": "object", "properties": {"city": {"type": "string"}}}
+    response = Response.model_validate(
+        {
+            "id": "resp_1",
+            "created_at": 1,
+            "model": "m",
+            "object": "response",
+            "output": [],
+            "parallel_tool_calls": True,
+            "tool_choice": "auto",
+            "tools": [],
+            "status": "in_progress",
+            "text": {"format": {"type": "json_schema", "name": "Trip", "schema": schema}},
+        }
+    )
+    created = ResponseCreatedEvent(type="response.created", response=response, sequence_number=0)
+    frames = [
+        m.encode().decode() async for m in sse_events(reactivex.of(raw_event("r", 0, created)))
+    ]
+    parser = SSEParser()
+    parser.feed("".join(frames))
+    data = parser.messages[0].data
+    assert '"schema":' in data and '"schema_"' not in data
+    back: Any = stream_event_adapter.validate_json(data)
+    assert back.data.response.text.format.schema_ == schema
+
+
 async def test_heartbeat_comments_while_the_run_is_idle(
     serve: Any, client: httpx.AsyncClient
 ) -> None:
