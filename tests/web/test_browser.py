@@ -85,6 +85,7 @@ def page_state(browser: Any) -> dict[str, Any]:
             agents: of('#output .agent'),
             calls: of('#output .tool-call'),
             outputs: of('#output .tool-output'),
+            nested: of('#output .nested'),
             errors: of('#output .error'),
             sendDisabled: document.getElementById('send').disabled,
             stopDisabled: document.getElementById('stop').disabled,
@@ -130,6 +131,36 @@ def test_typing_a_prompt_streams_text_tool_calls_and_agent(browser: Any) -> None
         severe = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
         assert severe == []  # no script error, CSP violation or failed request
         assert final["sendDisabled"] is False and final["stopDisabled"] is True
+
+
+def test_an_agent_used_as_a_tool_streams_its_own_text_under_the_call(browser: Any) -> None:
+    from rxagents.testing import ScriptedModel
+
+    researcher = Agent(
+        "researcher",
+        model=ScriptedModel(
+            [[tool_call("lookup", {"q": "fox"})], [text("Foxes live in dens.", chunk_size=5)]]
+        ),
+        tools=[lookup],
+    )
+    tool = researcher.as_tool("research", "Find facts")
+    model = ProbeModel(
+        [[tool_call("research", {"input": "foxes"})], [text("Summary: dens.", chunk_size=4)]]
+    )
+    with serving(create_app(Agent("writer", model=model, tools=[tool]))) as base:
+        send_prompt(browser, base, "Write about foxes")
+        final = until(
+            browser, lambda d: (s := page_state(d))["status"] == "completed" and s, "completion"
+        )
+    assert final["nested"] == [
+        'research: tool call: lookup({"q": "fox"})',
+        "research: tool output: found: fox",
+        "research: Foxes live in dens.",
+    ]
+    assert final["calls"] == ['tool call: research({"input": "foxes"})']
+    assert final["outputs"] == ["tool output: Foxes live in dens."]
+    assert final["text"] == "Summary: dens."  # the parent's text stays in its own blocks
+    assert final["errors"] == []
 
 
 def test_stop_cancels_the_run(browser: Any) -> None:

@@ -17,6 +17,7 @@
   let lastSeq = -1;       // highest sequence_number shown (guards against repeats)
   let textBlock = null;   // the element text deltas are appended to
   let runStart = null;    // the first element of this run's output (for restarts)
+  let nestedBlocks = new Map();  // sub-run path -> the element its text is appended to
 
   function setStatus(status, detail) {
     statusLine.dataset.status = status;
@@ -96,6 +97,35 @@
           break;
       }
     },
+    nested_run_event(event) {
+      // An agent used as a tool: its sub-run's text and tool calls, labelled with the
+      // tool names down to it ("research", "research \u203a search"...).
+      let inner = event.event;
+      while (inner.type === "nested_run_event") {
+        inner = inner.event;
+      }
+      const key = event.path.join(" ");
+      const label = event.tools.join(" \u203a ") + ":";
+      if (inner.type === "raw_response_event") {
+        if (inner.data.type === "response.output_text.delta") {
+          let block = nestedBlocks.get(key);
+          if (block === undefined || block !== output.lastChild) {
+            block = add("nested", label, "");
+            nestedBlocks.set(key, block);
+          }
+          block.appendChild(document.createTextNode(inner.data.delta));
+        }
+        return;
+      }
+      if (inner.type === "run_item_stream_event") {
+        const raw = inner.item.raw_item || {};
+        if (inner.name === "tool_called") {
+          add("nested tool", label + " tool call:", raw.name + "(" + (raw.arguments || "") + ")");
+        } else if (inner.name === "tool_output") {
+          add("nested tool", label + " tool output:", show(inner.item.output));
+        }
+      }
+    },
     run_restarted_stream_event(event) {
       // A worker restarted the run: drop what the abandoned attempt showed.
       while (runStart !== null && runStart.nextSibling !== null) {
@@ -142,6 +172,7 @@
     sendButton.disabled = true;
     output.textContent = "";
     runStart = add("prompt-echo", "", text);
+    nestedBlocks = new Map();
     lastSeq = -1;
     setStatus("starting");
     let response;
