@@ -119,6 +119,10 @@ def raise_error(error: BaseException, *, delay: float = 0.0) -> _RaiseError:
 class ScriptedModel:
     """Plays back one scripted turn per model call.
 
+    Ids are deterministic and carry the calling agent's name (``call_triage_0_1``:
+    agent, the model's call count, the step), so agents with models of their own
+    never share a call id.
+
     Args:
         turns: one list of steps per model call. Several :func:`tool_call` steps
             in one turn are parallel calls.
@@ -157,7 +161,9 @@ class ScriptedModel:
                 f"scripted turn(s) (agent {request.agent_name!r}); add a turn to the script"
             )
         steps = self.turns[index]
-        n = next(self._ids)
+        # Ids carry the agent's name: agents with models of their own (a handoff
+        # between two ScriptedModels) must not both call ``call_0_0``.
+        n = f"{_id_tag(request.agent_name)}{next(self._ids)}"
         seq = itertools.count()
         response_id = f"resp_{n}"
         created = time.time()
@@ -313,6 +319,12 @@ def usage(input_tokens: int, output_tokens: int) -> ResponseUsage:
             "total_tokens": input_tokens + output_tokens,
         }
     )
+
+
+def _id_tag(agent_name: str | None) -> str:
+    """``"triage_"`` for agent ``"triage"``: the name's letters, digits and ``-``, up to 24."""
+    tag = "".join(c if c.isalnum() or c == "-" else "-" for c in (agent_name or ""))[:24]
+    return f"{tag}_" if tag else ""
 
 
 def _estimate_tokens(request: ModelRequest) -> int:

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 from pydantic import BaseModel
+from reactivex import operators as ops
 
 from rxagents import Agent, Runner, function_tool
 from rxagents.errors import MaxTurnsExceeded, ModelBehaviorError, ToolExecutionError
@@ -138,6 +139,34 @@ async def test_handoff() -> None:
     assert isinstance(last, RunCompletedStreamEvent)
     assert last.result.last_agent is billing
     assert last.result.final_output == "billing here"
+
+
+async def test_agents_with_scripted_models_of_their_own_get_distinct_ids() -> None:
+    """A handoff between two ScriptedModels: each calls a tool in its first turn;
+    the ids differ, so a snapshot keeps both calls apart."""
+    from rxagents.operators import accumulate
+
+    billing = Agent(
+        "Billing Agent",
+        model=ScriptedModel([[tool_call("get_weather", {"city": "Oslo"})], [text("done")]]),
+        tools=[get_weather],
+    )
+    triage = Agent(
+        "triage",
+        model=ScriptedModel(
+            [[tool_call("get_weather", {"city": "Rome"})], [tool_call("transfer_to_billing_agent")]]
+        ),
+        tools=[get_weather],
+        handoffs=[billing],
+    )
+    snapshots = await Runner.run_streamed(triage, "go").pipe(accumulate(), ops.to_list())
+    calls = snapshots[-1].tool_calls
+    assert [(c.agent, c.arguments, c.status) for c in calls] == [
+        ("triage", '{"city": "Rome"}', "done"),
+        ("Billing Agent", '{"city": "Oslo"}', "done"),
+    ]
+    ids = [c.call_id for c in calls]
+    assert len(set(ids)) == 2 and ids[0].startswith("call_triage_")
 
 
 class Weather(BaseModel):
