@@ -19,11 +19,13 @@ Python string does): read it at display rate (``throttle_latest``), not per delt
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Self, TypeAlias, TypeVar
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
 from rxagents._agent_ref import AgentRef
+from rxagents.errors import UserError
 from rxagents.events import StreamEvent
 from rxagents.items import (
     HandoffOutputItem,
@@ -250,13 +252,47 @@ class RunSnapshot(BaseModel):
     # every GC-tracked allocation and dict entry shows in the wall time
     # (benchmarks, concurrency). Copies and pickles carry them (__copy__,
     # __getstate__ below).
-    __slots__ = ("_state", "_text_length")
+    __slots__ = ("__weakref__", "_state", "_text_length")
     if TYPE_CHECKING:  # for type checkers only: pydantic would make them private attributes
         _state: RunState
         _text_length: int
 
     event: StreamEvent
     event_count: int
+
+    def model_post_init(self, context: Any, /) -> None:
+        # Only validation calls this (RunSnapshot(...), model_validate...): accumulate()
+        # builds snapshots without it, pointing them at the run's shared state.
+        raise UserError(
+            "a RunSnapshot comes from rxo.accumulate() or RunAccumulator.add(); it cannot be "
+            "constructed or validated, since it reads its run's shared state. To send one "
+            "elsewhere, send snapshot.model_dump() (every property included) as plain data"
+        )
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy, with ``update`` applied to ``event``, ``event_count`` and the run's
+        ``run_id``, ``current_agent``, ``turn_count``, ``usage`` or ``result``.
+
+        Raises:
+            UserError: ``update`` names a property computed from others (``text``,
+                ``items``, ``is_complete``...) or no property at all.
+        """
+        fields: dict[str, Any] = {}
+        shared: dict[str, Any] = {}
+        for name, value in (update or {}).items():
+            if name in _FIELD_NAMES:
+                fields[name] = value
+            elif name in _STATE_NAMES:
+                shared[name] = value
+            else:
+                raise UserError(
+                    f"RunSnapshot.model_copy cannot update {name!r}; it can update "
+                    f"{sorted(_FIELD_NAMES | _STATE_NAMES)}"
+                )
+        copied = super().model_copy(update=fields or None, deep=deep)
+        if shared:
+            _set_state(copied, copied._state._replace(**shared))
+        return copied
 
     def __copy__(self) -> Self:
         return _with_cut_of(self, super().__copy__())
@@ -403,6 +439,8 @@ _set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 _set_state = RunSnapshot.__dict__["_state"].__set__
 _set_text_length = RunSnapshot.__dict__["_text_length"].__set__
 _FIELDS = frozenset(RunSnapshot.model_fields)
+_FIELD_NAMES = _FIELDS
+_STATE_NAMES = frozenset({"run_id", "current_agent", "turn_count", "usage", "result"})
 
 
 def _snapshot(state: RunState, event_count: int, text_length: int, event: Any) -> RunSnapshot:

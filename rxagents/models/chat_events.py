@@ -54,24 +54,40 @@ _INCOMPLETE_REASONS: dict[str, Literal["max_output_tokens", "content_filter"]] =
 def _text_only(chunk: Any) -> str | None:
     """The text of a parsed chunk carrying nothing but text for choice 0, else ``None``.
 
-    The first chunk, tool calls, refusals, a finish reason, usage, several
-    choices, an error: all ``None``, for full validation.
+    Only a chunk that ``ChatCompletionChunk`` would accept as it is qualifies:
+    the chunk's own fields present and typed, one choice with index 0, no finish
+    reason or logprobs, a delta holding text and at most the assistant role
+    (other keys only if null, as llama.cpp's ``reasoning_content``). Anything
+    else (the first chunk, tool calls, refusals, usage, several choices, an
+    error, a malformed chunk) returns ``None``, for full validation.
     """
-    if type(chunk) is not dict or chunk.get("usage") is not None:
+    if type(chunk) is not dict or chunk.get("object") != "chat.completion.chunk":
+        return None
+    if chunk.get("usage") is not None or type(chunk.get("created")) is not int:
+        return None
+    if type(chunk.get("id")) is not str or type(chunk.get("model")) is not str:
         return None
     choices = chunk.get("choices")
     if type(choices) is not list or len(choices) != 1:
         return None
     choice = choices[0]
-    if type(choice) is not dict or choice.get("index") != 0:
+    if type(choice) is not dict or choice.get("index") != 0 or type(choice["index"]) is not int:
         return None
-    if choice.get("finish_reason") is not None:
+    if choice.get("finish_reason") is not None or choice.get("logprobs") is not None:
         return None
     delta = choice.get("delta")
-    if type(delta) is not dict or delta.get("tool_calls") or delta.get("refusal"):
+    if type(delta) is not dict:
         return None
     content = delta.get("content")
-    return content if type(content) is str and content else None
+    if type(content) is not str or not content:
+        return None
+    for key, value in delta.items():
+        if key == "role":
+            if value is not None and value != "assistant":
+                return None
+        elif key != "content" and value is not None:
+            return None
+    return content
 
 
 def responses_usage(usage: CompletionUsage | None) -> ResponseUsage | None:

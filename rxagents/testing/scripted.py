@@ -10,6 +10,7 @@ import asyncio
 import itertools
 import json
 import time
+import zlib
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,9 +120,11 @@ def raise_error(error: BaseException, *, delay: float = 0.0) -> _RaiseError:
 class ScriptedModel:
     """Plays back one scripted turn per model call.
 
-    Ids are deterministic and carry the calling agent's name (``call_triage_0_1``:
-    agent, the model's call count, the step), so agents with models of their own
-    never share a call id.
+    Ids are deterministic and carry the calling agent's name and a hash of it
+    (``call_triage-3b1f0c_0_1``: agent, the model's call count, the step), so
+    agents of different names with models of their own never share a call id.
+    (Two agents of the same name with models of their own do; give one the
+    other's model, or distinct names.)
 
     Args:
         turns: one list of steps per model call. Several :func:`tool_call` steps
@@ -322,9 +325,13 @@ def usage(input_tokens: int, output_tokens: int) -> ResponseUsage:
 
 
 def _id_tag(agent_name: str | None) -> str:
-    """``"triage_"`` for agent ``"triage"``: the name's letters, digits and ``-``, up to 24."""
-    tag = "".join(c if c.isalnum() or c == "-" else "-" for c in (agent_name or ""))[:24]
-    return f"{tag}_" if tag else ""
+    """``"triage-3b1f0c_"`` for agent ``"triage"``: the name's first letters and digits
+    (readable) and a hash of the whole name (two names never share a tag by their
+    first 16 characters or their punctuation)."""
+    if not agent_name:
+        return ""
+    readable = "".join(c for c in agent_name if c.isalnum())[:16]
+    return f"{readable}-{zlib.crc32(agent_name.encode()) & 0xFFFFFF:06x}_"
 
 
 def _estimate_tokens(request: ModelRequest) -> int:

@@ -141,32 +141,43 @@ async def test_handoff() -> None:
     assert last.result.final_output == "billing here"
 
 
-async def test_agents_with_scripted_models_of_their_own_get_distinct_ids() -> None:
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("triage", "Billing Agent"),
+        ("support?", "support!"),  # the same letters
+        ("Customer Support Agent - EU", "Customer Support Agent - US"),  # a long shared start
+    ],
+)
+async def test_agents_with_scripted_models_of_their_own_get_distinct_ids(
+    first: str, second: str
+) -> None:
     """A handoff between two ScriptedModels: each calls a tool in its first turn;
     the ids differ, so a snapshot keeps both calls apart."""
+    from rxagents.agent import handoff
     from rxagents.operators import accumulate
 
     billing = Agent(
-        "Billing Agent",
+        second,
         model=ScriptedModel([[tool_call("get_weather", {"city": "Oslo"})], [text("done")]]),
         tools=[get_weather],
     )
+    transfer = handoff(billing, tool_name_override="transfer")
     triage = Agent(
-        "triage",
+        first,
         model=ScriptedModel(
-            [[tool_call("get_weather", {"city": "Rome"})], [tool_call("transfer_to_billing_agent")]]
+            [[tool_call("get_weather", {"city": "Rome"})], [tool_call("transfer")]]
         ),
         tools=[get_weather],
-        handoffs=[billing],
+        handoffs=[transfer],
     )
     snapshots = await Runner.run_streamed(triage, "go").pipe(accumulate(), ops.to_list())
     calls = snapshots[-1].tool_calls
     assert [(c.agent, c.arguments, c.status) for c in calls] == [
-        ("triage", '{"city": "Rome"}', "done"),
-        ("Billing Agent", '{"city": "Oslo"}', "done"),
+        (first, '{"city": "Rome"}', "done"),
+        (second, '{"city": "Oslo"}', "done"),
     ]
-    ids = [c.call_id for c in calls]
-    assert len(set(ids)) == 2 and ids[0].startswith("call_triage_")
+    assert len({c.call_id for c in calls}) == 2
 
 
 class Weather(BaseModel):

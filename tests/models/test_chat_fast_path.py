@@ -111,3 +111,51 @@ def test_bad_payloads_raise_for_the_model_to_report(payload: str, error: type[Ex
     converter = ChatToResponses("fake-model")
     with pytest.raises(error):
         converter.feed_payload(payload)
+
+
+def _text_chunk(**changes: Any) -> dict[str, Any]:
+    chunk = chat_chunk({"content": "x"})
+    choice = chunk["choices"][0]
+    for key, value in changes.items():
+        where, _, name = key.partition("__")
+        target = chunk if where == "chunk" else choice if where == "choice" else choice["delta"]
+        if value is _DROP:
+            target.pop(name)
+        else:
+            target[name] = value
+    return chunk
+
+
+_DROP = object()
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"chunk__id": _DROP},
+        {"chunk__model": _DROP},
+        {"chunk__created": _DROP},
+        {"chunk__object": "chat.completion"},
+        {"delta__role": "bogus"},
+        {"delta__tool_calls": {}},
+        {"delta__refusal": 0},
+        {"delta__function_call": {"name": "f", "arguments": "{}"}},
+        {"choice__index": False},
+        {"choice__logprobs": "bad"},
+        {"choice__delta": _DROP},
+    ],
+    ids=lambda changes: ",".join(changes),
+)
+def test_a_malformed_text_chunk_is_judged_as_full_validation_judges_it(
+    changes: dict[str, Any],
+) -> None:
+    """The fast path takes only chunks validation would accept as they are."""
+    opening = chat_text("ab", chunk_size=1)[:2]  # the role chunk and one text chunk
+    chunks = [*opening, _text_chunk(**changes)]
+    try:
+        expected = validated(chunks)
+    except (ValidationError, ModelBehaviorError) as exc:
+        with pytest.raises(type(exc)):
+            from_payloads(chunks)
+        return
+    assert from_payloads(chunks) == expected

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import itertools
 import pickle
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from openai.types.responses import ResponseTextDeltaEvent
 from reactivex import operators as ops
 
 from rxagents import Agent, Runner, RunResult, RunSnapshot, function_tool
+from rxagents.errors import UserError
 from rxagents.events import (
     AgentUpdatedStreamEvent,
     RunCompletedStreamEvent,
@@ -351,3 +353,30 @@ def test_copies_and_pickles_of_a_snapshot_show_the_same_run() -> None:
         assert other == snap
     changed = snap.model_copy(update={"event_count": 99})
     assert changed.event_count == 99 and changed.text == "hello" and snap.event_count == 3
+
+
+def test_model_copy_updates_stored_and_shared_values_and_refuses_computed_ones() -> None:
+    acc = RunAccumulator()
+    acc.add(agent_event("r", 0, "a"))
+    snap = acc.add(delta("r", 1, "hi"))
+    copied = snap.model_copy(update={"turn_count": 7, "event_count": 9, "run_id": "other"})
+    assert (copied.turn_count, copied.event_count, copied.run_id) == (7, 9, "other")
+    assert copied.model_dump()["turn_count"] == 7 and copied.text == "hi"
+    assert (snap.turn_count, snap.event_count, snap.run_id) == (1, 2, "r")  # unchanged
+    for computed in ("is_complete", "text", "items", "nonsense"):
+        with pytest.raises(UserError, match=f"cannot update '{computed}'"):
+            snap.model_copy(update={computed: True})
+
+
+def test_a_snapshot_cannot_be_validated_back_and_says_what_to_send_instead() -> None:
+    acc = RunAccumulator()
+    snap = acc.add(agent_event("r", 0, "a"))
+    with pytest.raises(UserError, match=r"model_dump\(\)"):
+        RunSnapshot.model_validate_json(snap.model_dump_json())
+    with pytest.raises(UserError, match="accumulate"):
+        RunSnapshot(event=snap.event, event_count=1)
+
+
+def test_snapshots_can_be_weakly_referenced() -> None:
+    snap = RunAccumulator().add(agent_event("r", 0, "a"))
+    assert weakref.ref(snap)() is snap
