@@ -31,6 +31,7 @@ from rxagents.snapshot import RunSnapshot
 __all__ = [
     "RunsView",
     "SourceKey",
+    "SubRun",
     "Watched",
     "as_runs",
     "redraws",
@@ -41,7 +42,29 @@ __all__ = [
 ]
 
 SourceKey = Hashable
-"""The name a run goes by in a view: its ``merge_runs`` key, ``None`` for a lone run."""
+"""The name a run goes by in a view: its ``merge_runs`` key, ``None`` for a lone run,
+or a :class:`SubRun` for an agent used as a tool."""
+
+
+@dataclass(frozen=True)
+class SubRun:
+    """The key of a sub-run in a view: an agent used as a tool (``Agent.as_tool``).
+
+    Shown as the run's name and the tool path, e.g. ``desk › research``.
+
+    Attributes:
+        parent: the key of the run that called the tool.
+        tools: the tool names from that run down to this one.
+        run_id: the sub-run's own run id (one per call).
+    """
+
+    parent: SourceKey
+    tools: tuple[str, ...]
+    run_id: str
+
+    def __str__(self) -> str:
+        path = " › ".join(self.tools)
+        return path if self.parent is None else f"{self.parent} › {path}"
 
 
 @dataclass(frozen=True)
@@ -140,7 +163,9 @@ def view_states(
 ) -> Callable[[Observable[Any]], Observable[RunsView]]:
     """Fold (tagged or timed) events into a :class:`RunsView` after every event.
 
-    Each run (by source) is folded by its own ``rxo.accumulate()``.
+    Each run (by source) is folded by its own ``rxo.accumulate()``; so is each
+    sub-run of an agent used as a tool, under a :class:`SubRun` key, from the
+    ``NestedRunEvent``s of its caller.
 
     .. marble::
         --(a,a1)--(b,b1)--(a,a2)--|
@@ -176,6 +201,12 @@ def view_states(
                     view = RunsView(view.snapshots, failures, view.labels)
                     observer.on_next(view)
                     return
+                fold(key, event)
+                if event.type == "nested_run_event":  # a sub-run: shown as a run of its own
+                    inner = event.innermost
+                    fold(SubRun(key, tuple(event.tools), inner.run_id), inner)
+
+            def fold(key: SourceKey, event: Any) -> None:
                 run = inputs.get(key)
                 if run is None:  # a new run: its own accumulate(), fed synchronously
                     run = inputs[key] = Subject()

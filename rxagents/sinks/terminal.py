@@ -28,7 +28,7 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
-from rxagents.sinks.live import RunsView, SourceKey, Watched, watch, with_failure
+from rxagents.sinks.live import RunsView, SourceKey, SubRun, Watched, watch, with_failure
 from rxagents.sinks.recording import LaneTrace, TimedEvent, lane_label
 from rxagents.snapshot import RunSnapshot, ToolCallState
 
@@ -218,12 +218,12 @@ class PlainPrinter:
     def __call__(self, timed: TimedEvent) -> None:
         self.on_event(timed)
 
-    def _line(self, source: Any, text: str) -> None:
+    def _line(self, source: Any, text: str, *, prefixed: bool = False) -> None:
         if self._mid_line:
             self.file.write("\n")
             self._mid_line = False
         who = self._agents.get(source, "agent")
-        prefix = "" if self.single else f"[{lane_label(source, who)}] "
+        prefix = "" if self.single and not prefixed else f"[{lane_label(source, who)}] "
         for line in text.splitlines() or [""]:
             self.file.write(f"{prefix}{line}\n")
         self.file.flush()
@@ -249,18 +249,35 @@ class PlainPrinter:
         elif kind == "run_completed_stream_event":
             usage = event.result.usage
             self._line(source, f"── done ({usage.output_tokens} tokens out)")
+        elif kind == "nested_run_event":
+            self._nested(source, event)
 
-    def _item(self, source: Any, event: Any) -> None:
+    def _nested(self, source: str | None, event: Any) -> None:
+        """A sub-run's event (an agent used as a tool): prefixed lines, whole messages."""
+        inner = event.innermost
+        where = str(SubRun(source, tuple(event.tools), inner.run_id))
+        kind = inner.type
+        if kind == "agent_updated_stream_event":
+            self._agents[where] = inner.new_agent.name
+        elif kind == "run_item_stream_event":
+            if inner.name == "message_output_created":
+                self._line(where, inner.item.text, prefixed=True)
+            else:
+                self._item(where, inner, prefixed=True)
+
+    def _item(self, source: Any, event: Any, *, prefixed: bool = False) -> None:
         item = event.item
         if event.name == "message_output_created" and not self.single:
             self._line(source, item.text)
         elif event.name == "tool_called":
-            self._line(source, f"→ {item.raw_item.name}({_short(item.raw_item.arguments, 80)})")
+            call = f"→ {item.raw_item.name}({_short(item.raw_item.arguments, 80)})"
+            self._line(source, call, prefixed=prefixed)
         elif event.name == "tool_output":
             mark = "✗" if item.is_error else "←"
-            self._line(source, f"{mark} {_short(item.output, 100)}")
+            self._line(source, f"{mark} {_short(item.output, 100)}", prefixed=prefixed)
         elif event.name == "handoff_occured":
-            self._line(source, f"↪ handoff {item.source_agent.name} → {item.target_agent.name}")
+            handoff = f"↪ handoff {item.source_agent.name} → {item.target_agent.name}"
+            self._line(source, handoff, prefixed=prefixed)
 
 
 def _seconds(value: float | None) -> str:

@@ -134,6 +134,66 @@ async def test_plain_printer_prefixes_merged_runs_and_writes_whole_messages() ->
     assert all(line.startswith("[") for line in lines)
 
 
+def _writer_with_a_researcher() -> Agent[Any]:
+    from rxagents import function_tool
+    from rxagents.testing import tool_call
+
+    @function_tool
+    def lookup(q: str) -> str:
+        """Look something up."""
+        return f"found: {q}"
+
+    researcher = Agent(
+        "researcher",
+        model=ScriptedModel(
+            [[tool_call("lookup", {"q": "fox"})], [text("Foxes live in dens.", chunk_size=5)]]
+        ),
+        tools=[lookup],
+    )
+    return Agent(
+        "writer",
+        model=ScriptedModel(
+            [[tool_call("research", {"input": "foxes"})], [text("Summary: dens.", chunk_size=4)]]
+        ),
+        tools=[researcher.as_tool("research", "Find facts")],
+    )
+
+
+async def test_an_agent_used_as_a_tool_is_a_run_of_its_own_in_the_view() -> None:
+    from rxagents.sinks.live import SubRun
+
+    views = await _views(Runner.run_streamed(_writer_with_a_researcher(), "foxes"))
+    final = views[-1]
+    (sub,) = [key for key in final.sources if isinstance(key, SubRun)]
+    assert final.sources == [None, sub] and str(sub) == "research"
+    assert final.snapshots[None].text == "Summary: dens."  # the caller's own text only
+    assert final.snapshots[sub].text == "Foxes live in dens."
+    assert [c.name for c in final.snapshots[sub].tool_calls] == ["lookup"]
+    assert final.is_complete
+    # while the sub-run streams, the view already shows its partial text
+    partial = [v.snapshots[sub].text for v in views if sub in v.snapshots]
+    assert "Foxes" in partial and partial[-1] == "Foxes live in dens."
+    screen = _render(render_view(final))
+    assert "research: researcher" in screen and "Foxes live in dens." in screen
+
+
+async def test_plain_printer_writes_a_sub_run_as_prefixed_lines() -> None:
+    out = io.StringIO()
+    printer = PlainPrinter(out, single=True)
+    for event in await run_all(Runner.run_streamed(_writer_with_a_researcher(), "foxes")):
+        printer(TimedEvent(0.0, event))
+    assert out.getvalue().splitlines() == [
+        "── writer",
+        '→ research({"input": "foxes"})',
+        '[research: researcher] → lookup({"q": "fox"})',
+        "[research: researcher] ← found: fox",
+        "[research: researcher] Foxes live in dens.",
+        "← Foxes live in dens.",
+        "Summary: dens.",
+        "── done (5 tokens out)",
+    ]
+
+
 async def test_show_without_a_terminal_writes_plain_text() -> None:
     console = Console(file=io.StringIO(), width=100)
     assert not console.is_terminal
