@@ -13,7 +13,7 @@ from rxagents.errors import ModelConnectionError, UserError
 from rxagents.sinks.live import RunsView
 from rxagents.sinks.notebook import display_run, render_html
 from rxagents.testing import ScriptedModel, raise_error, text, tool_call
-from tests.sinks.view_scenarios import poet, travel_desk
+from tests.sinks.view_scenarios import poet, travel_desk, writer_with_researcher
 
 
 class FakeHandle:
@@ -207,3 +207,14 @@ def test_in_a_real_kernel_a_run_displays_live_without_blocking_the_cell() -> Non
     finally:
         client.stop_channels()
         manager.shutdown_kernel(now=True)
+
+
+async def test_an_agent_used_as_a_tool_gets_its_own_box() -> None:
+    from rxagents.rx import aiter
+    from rxagents.sinks.live import view_states
+
+    stream = Runner.run_streamed(writer_with_researcher(), "foxes").pipe(view_states())
+    views = [view async for view in aiter(stream)]
+    html = render_html(views[-1])
+    assert "research: researcher" in html and "Foxes live in dens." in html
+    assert "writer" in html and "Summary: dens." in html

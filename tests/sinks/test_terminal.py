@@ -20,7 +20,7 @@ from rxagents.sinks.recording import TimedEvent
 from rxagents.sinks.terminal import PlainPrinter, render_view, show, summary_table
 from rxagents.testing import ScriptedModel, raise_error, text
 from tests.core.helpers import run_all
-from tests.sinks.view_scenarios import poet, travel_desk
+from tests.sinks.view_scenarios import poet, travel_desk, writer_with_researcher
 
 LABELS = {"desk": "scripted", "poet": "scripted too"}
 
@@ -134,35 +134,10 @@ async def test_plain_printer_prefixes_merged_runs_and_writes_whole_messages() ->
     assert all(line.startswith("[") for line in lines)
 
 
-def _writer_with_a_researcher() -> Agent[Any]:
-    from rxagents import function_tool
-    from rxagents.testing import tool_call
-
-    @function_tool
-    def lookup(q: str) -> str:
-        """Look something up."""
-        return f"found: {q}"
-
-    researcher = Agent(
-        "researcher",
-        model=ScriptedModel(
-            [[tool_call("lookup", {"q": "fox"})], [text("Foxes live in dens.", chunk_size=5)]]
-        ),
-        tools=[lookup],
-    )
-    return Agent(
-        "writer",
-        model=ScriptedModel(
-            [[tool_call("research", {"input": "foxes"})], [text("Summary: dens.", chunk_size=4)]]
-        ),
-        tools=[researcher.as_tool("research", "Find facts")],
-    )
-
-
 async def test_an_agent_used_as_a_tool_is_a_run_of_its_own_in_the_view() -> None:
     from rxagents.sinks.live import SubRun
 
-    views = await _views(Runner.run_streamed(_writer_with_a_researcher(), "foxes"))
+    views = await _views(Runner.run_streamed(writer_with_researcher(), "foxes"))
     final = views[-1]
     (sub,) = [key for key in final.sources if isinstance(key, SubRun)]
     assert final.sources == [None, sub] and str(sub) == "research"
@@ -180,7 +155,7 @@ async def test_an_agent_used_as_a_tool_is_a_run_of_its_own_in_the_view() -> None
 async def test_plain_printer_writes_a_sub_run_as_prefixed_lines() -> None:
     out = io.StringIO()
     printer = PlainPrinter(out, single=True)
-    for event in await run_all(Runner.run_streamed(_writer_with_a_researcher(), "foxes")):
+    for event in await run_all(Runner.run_streamed(writer_with_researcher(), "foxes")):
         printer(TimedEvent(0.0, event))
     assert out.getvalue().splitlines() == [
         "── writer",

@@ -52,3 +52,28 @@ def poet(delay: float = 0.0) -> Agent[Any]:
             [[text("Rivers run to the sea, never full.", chunk_size=4, delay=delay)]]
         ),
     )
+
+
+@function_tool
+def lookup(q: str) -> str:
+    """Look something up."""
+    return f"found: {q}"
+
+
+def writer_with_researcher() -> Agent[Any]:
+    """``writer`` calls ``research`` (the ``researcher`` agent as a tool), which calls
+    ``lookup`` and answers; then ``writer`` answers."""
+    researcher: Agent[Any] = Agent(
+        "researcher",
+        model=ScriptedModel(
+            [[tool_call("lookup", {"q": "fox"})], [text("Foxes live in dens.", chunk_size=5)]]
+        ),
+        tools=[lookup],
+    )
+    return Agent(
+        "writer",
+        model=ScriptedModel(
+            [[tool_call("research", {"input": "foxes"})], [text("Summary: dens.", chunk_size=4)]]
+        ),
+        tools=[researcher.as_tool("research", "Find facts")],
+    )
