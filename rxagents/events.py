@@ -13,6 +13,7 @@ from openai.types.responses import ResponseStreamEvent
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from rxagents._agent_ref import AgentRef
+from rxagents._unvalidated import new_model, set_dict, set_extra, set_fields_set, set_private
 from rxagents.items import RunItem
 from rxagents.result import RunResult
 
@@ -56,32 +57,25 @@ class _Event(BaseModel):
         Validating would re-validate the openai event inside (~20 µs) and
         ``model_construct`` walks every field; this sets the instance dict directly.
         """
-        obj = _new(cls)
+        obj = new_model(cls)
         values.update(cls._defaults)
         obj.__dict__.update(values)
-        _set_fields_set(obj, frozenset(values))
-        _set_extra(obj, None)
-        _set_private(obj, None)
+        set_fields_set(obj, frozenset(values))
+        set_extra(obj, None)
+        set_private(obj, None)
         return obj
 
     # Fast-built events hold a frozenset of field names (shared, never mutated);
     # a copy gets its own set so that model_copy(update=...) can extend it.
     def __copy__(self) -> Any:
         copied = super().__copy__()
-        _set_fields_set(copied, set(self.__pydantic_fields_set__))
+        set_fields_set(copied, set(self.__pydantic_fields_set__))
         return copied
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Any:
         copied = super().__deepcopy__(memo)
-        _set_fields_set(copied, set(self.__pydantic_fields_set__))
+        set_fields_set(copied, set(self.__pydantic_fields_set__))
         return copied
-
-
-_new = object.__new__
-_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
-_set_dict = BaseModel.__dict__["__dict__"].__set__
 
 
 class RawResponsesStreamEvent(_Event):
@@ -202,8 +196,8 @@ def raw_event(
     run_id: str, sequence_number: int, data: ResponseStreamEvent
 ) -> RawResponsesStreamEvent:
     """A :class:`RawResponsesStreamEvent` built on the hot path (~0.6 µs, no validation)."""
-    obj = _new(RawResponsesStreamEvent)
-    _set_dict(  # a dict literal set at once: cheaper than updating the instance's empty dict
+    obj = new_model(RawResponsesStreamEvent)
+    set_dict(  # a dict literal set at once: cheaper than updating the instance's empty dict
         obj,
         {
             "run_id": run_id,
@@ -212,7 +206,7 @@ def raw_event(
             "type": "raw_response_event",
         },
     )
-    _set_fields_set(obj, _RAW_FIELDS)
-    _set_extra(obj, None)
-    _set_private(obj, None)
+    set_fields_set(obj, _RAW_FIELDS)
+    set_extra(obj, None)
+    set_private(obj, None)
     return obj

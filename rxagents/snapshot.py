@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Self, TypeAlias, Typ
 from pydantic import BaseModel, ConfigDict, computed_field
 
 from rxagents._agent_ref import AgentRef
+from rxagents._unvalidated import new_model, set_dict, set_extra, set_fields_set, set_private
 from rxagents.errors import UserError
 from rxagents.events import StreamEvent
 from rxagents.items import (
@@ -280,14 +281,14 @@ class RunSnapshot(BaseModel):
         fields: dict[str, Any] = {}
         shared: dict[str, Any] = {}
         for name, value in (update or {}).items():
-            if name in _FIELD_NAMES:
+            if name in _FIELDS:
                 fields[name] = value
             elif name in _STATE_NAMES:
                 shared[name] = value
             else:
                 raise UserError(
                     f"RunSnapshot.model_copy cannot update {name!r}; it can update "
-                    f"{sorted(_FIELD_NAMES | _STATE_NAMES)}"
+                    f"{sorted(_FIELDS | _STATE_NAMES)}"
                 )
         copied = super().model_copy(update=fields or None, deep=deep)
         if shared:
@@ -295,11 +296,11 @@ class RunSnapshot(BaseModel):
         return copied
 
     def __copy__(self) -> Self:
-        return _with_cut_of(self, super().__copy__())
+        return _with_shared_state(self, super().__copy__())
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
         # The shared state is append-only and read only up to the cut-offs: sharing it is safe.
-        return _with_cut_of(self, super().__deepcopy__(memo))
+        return _with_shared_state(self, super().__deepcopy__(memo))
 
     def __getstate__(self) -> dict[Any, Any]:
         return {**super().__getstate__(), "rxagents_cut": (self._state, self._text_length)}
@@ -422,34 +423,28 @@ class RunSnapshot(BaseModel):
         ]
 
 
-def _with_cut_of(original: RunSnapshot, copied: Snap) -> Snap:
-    """``copied`` with ``original``'s slots, and a field set of its own (``model_copy``
-    adds to it; built snapshots share one frozenset)."""
+def _with_shared_state(original: RunSnapshot, copied: Snap) -> Snap:
+    """``copied`` pointing at ``original``'s run state and text cut-off, with a field
+    set of its own (``model_copy`` adds to it; built snapshots share one frozenset)."""
     _set_state(copied, original._state)
     _set_text_length(copied, original._text_length)
-    _set_fields_set(copied, set(original.__pydantic_fields_set__))
+    set_fields_set(copied, set(original.__pydantic_fields_set__))
     return copied
 
 
-_new = object.__new__
-_set_dict = BaseModel.__dict__["__dict__"].__set__
-_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 _set_state = RunSnapshot.__dict__["_state"].__set__
 _set_text_length = RunSnapshot.__dict__["_text_length"].__set__
 _FIELDS = frozenset(RunSnapshot.model_fields)
-_FIELD_NAMES = _FIELDS
 _STATE_NAMES = frozenset({"run_id", "current_agent", "turn_count", "usage", "result"})
 
 
 def _snapshot(state: RunState, event_count: int, text_length: int, event: Any) -> RunSnapshot:
     """Build a snapshot without validation (its values are already typed): ~0.6 µs."""
-    snap = _new(RunSnapshot)
-    _set_dict(snap, {"event": event, "event_count": event_count})
-    _set_fields_set(snap, _FIELDS)
-    _set_extra(snap, None)
-    _set_private(snap, None)
+    snap = new_model(RunSnapshot)
+    set_dict(snap, {"event": event, "event_count": event_count})
+    set_fields_set(snap, _FIELDS)
+    set_extra(snap, None)
+    set_private(snap, None)
     _set_state(snap, state)
     _set_text_length(snap, text_length)
     return snap

@@ -19,17 +19,13 @@ from openai.types.responses import (
     ResponseTextDeltaEvent,
     ResponseTextDoneEvent,
 )
-from pydantic import BaseModel
+
+from rxagents._unvalidated import new_model, set_dict, set_extra, set_fields_set, set_private
 
 __all__ = ["MessageEvents", "PartKind"]
 
 PartKind = Literal["output_text", "refusal"]
 
-_new = object.__new__
-_set_dict = BaseModel.__dict__["__dict__"].__set__
-_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
-_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
-_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 _TEXT_DELTA_FIELDS = frozenset(ResponseTextDeltaEvent.model_fields)
 
 
@@ -102,8 +98,8 @@ class MessageEvents:
         an int made here. This runs for nearly every chunk of a streamed answer.
         """
         self._pieces.append(text)
-        event = _new(ResponseTextDeltaEvent)
-        _set_dict(
+        event = new_model(ResponseTextDeltaEvent)
+        set_dict(
             event,
             {
                 "content_index": len(self._parts),
@@ -115,9 +111,9 @@ class MessageEvents:
                 "type": "response.output_text.delta",
             },
         )
-        _set_fields_set(event, set(_TEXT_DELTA_FIELDS))  # its own: model_copy adds to it
-        _set_extra(event, {})  # openai models allow extra attributes: a dict of its own
-        _set_private(event, None)
+        set_fields_set(event, set(_TEXT_DELTA_FIELDS))  # its own: model_copy adds to it
+        set_extra(event, {})  # openai models allow extra attributes: a dict of its own
+        set_private(event, None)
         return event
 
     def _open_part(self, kind: PartKind, out: list[ResponseStreamEvent]) -> None:
