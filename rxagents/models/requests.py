@@ -9,7 +9,7 @@ function calls that followed it become one assistant message with
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rxagents.errors import UserError
@@ -47,21 +47,10 @@ def responses_params(model: str, request: ModelRequest) -> dict[str, Any]:
                 "strict": schema.strict,
             }
         }
-    settings = request.settings
-    if settings.temperature is not None:
-        params["temperature"] = settings.temperature
-    if settings.top_p is not None:
-        params["top_p"] = settings.top_p
-    if settings.max_tokens is not None:
-        params["max_output_tokens"] = settings.max_tokens
-    if request.tools:
-        if settings.tool_choice is not None:
-            params["tool_choice"] = _tool_choice_responses(settings.tool_choice)
-        if settings.parallel_tool_calls is not None:
-            params["parallel_tool_calls"] = settings.parallel_tool_calls
-    if settings.seed is not None:
+    params.update(_settings(request, "max_output_tokens", _tool_choice_responses))
+    if request.settings.seed is not None:
         # The Responses API itself has no seed; compatible servers may honour it.
-        params["extra_body"] = {"seed": settings.seed}
+        params["extra_body"] = {"seed": request.settings.seed}
     return params
 
 
@@ -81,22 +70,27 @@ def chat_params(model: str, request: ModelRequest) -> dict[str, Any]:
             "type": "json_schema",
             "json_schema": {"name": schema.name, "schema": schema.schema, "strict": schema.strict},
         }
-    settings = request.settings
-    if settings.temperature is not None:
-        params["temperature"] = settings.temperature
-    if settings.top_p is not None:
-        params["top_p"] = settings.top_p
-    if settings.max_tokens is not None:
-        params["max_tokens"] = settings.max_tokens
-    if settings.seed is not None:
-        params["seed"] = settings.seed
-    if request.tools:
-        # OpenAI rejects these two without tools.
-        if settings.tool_choice is not None:
-            params["tool_choice"] = _tool_choice_chat(settings.tool_choice)
-        if settings.parallel_tool_calls is not None:
-            params["parallel_tool_calls"] = settings.parallel_tool_calls
+    params.update(_settings(request, "max_tokens", _tool_choice_chat))
+    if request.settings.seed is not None:
+        params["seed"] = request.settings.seed
     return params
+
+
+def _settings(
+    request: ModelRequest, max_tokens_key: str, tool_choice: Callable[[str], Any]
+) -> dict[str, Any]:
+    """The settings both APIs take, named for one of them; unset ones are left out."""
+    settings = request.settings
+    values: dict[str, Any] = {
+        "temperature": settings.temperature,
+        "top_p": settings.top_p,
+        max_tokens_key: settings.max_tokens,
+    }
+    if request.tools:  # OpenAI rejects these two without tools
+        if settings.tool_choice is not None:
+            values["tool_choice"] = tool_choice(settings.tool_choice)
+        values["parallel_tool_calls"] = settings.parallel_tool_calls
+    return {key: value for key, value in values.items() if value is not None}
 
 
 def _text_parts(content: Iterable[Any], where: str) -> list[dict[str, Any]]:
