@@ -69,7 +69,7 @@ def test_nothing_configured_means_the_local_model(clean_env: pytest.MonkeyPatch)
         assert description.startswith("SmolLM2-135M-Instruct")
         assert "'gpt-4.1-mini' not used" in description
     else:
-        assert "install rxagents[local]" in description
+        assert "rxagents install-local" in description
 
 
 def test_an_unknown_api_is_a_user_error(clean_env: pytest.MonkeyPatch) -> None:
