@@ -6,7 +6,8 @@ Examples::
     rxagents run "Hi" --model gpt-4.1-mini                   # OpenAI (OPENAI_API_KEY)
     rxagents run "Hi" --base-url http://127.0.0.1:8080/v1 --api chat   # e.g. llama.cpp
     rxagents run "Plan a trip" --agent examples/travel.py:agent
-    rxagents run "Hi" --json | jq -r 'select(.type=="raw_response_event") | .data.delta // empty'
+    rxagents run "Hi" --json | jq -rj 'select(.type=="raw_response_event" and
+        .data.type=="response.output_text.delta") | .data.delta'
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import typer
 
 from rxagents.agent import Agent
 from rxagents.cli._errors import exit_on_error
+from rxagents.model_settings import ModelSettings
 from rxagents.models.base import ModelProvider
 
 __all__ = ["DEFAULT_INSTRUCTIONS", "build_agent", "register"]
@@ -35,10 +37,13 @@ def model_provider(base_url: str | None, api: str | None = None) -> ModelProvide
     return OpenAIProvider(api=api, base_url=base_url)  # type: ignore[arg-type]
 
 
-def build_agent(agent_spec: str | None, model: str | None) -> Agent[Any]:
+def build_agent(
+    agent_spec: str | None, model: str | None, max_tokens: int | None = None
+) -> Agent[Any]:
     """The agent to run: loaded from ``file.py:variable``, or a plain assistant.
 
-    ``--model`` replaces the agent's model by that name (resolved by the provider).
+    ``--model`` replaces the agent's model by that name (resolved by the provider);
+    ``--max-tokens`` caps each of its answers.
     """
     if agent_spec is not None:
         from rxagents.cli.agent_loader import load_agent
@@ -48,6 +53,9 @@ def build_agent(agent_spec: str | None, model: str | None) -> Agent[Any]:
         agent = Agent("assistant", instructions=DEFAULT_INSTRUCTIONS)
     if model is not None:
         agent = agent.clone(model=model)
+    if max_tokens is not None:
+        capped = agent.model_settings.merged(ModelSettings(max_tokens=max_tokens))
+        agent = agent.clone(model_settings=capped)
     return agent
 
 
@@ -137,11 +145,15 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--json", help="Print one event per line as JSON (for jq).")
         ] = False,
         max_turns: Annotated[int, typer.Option("--max-turns", help="Model calls allowed.")] = 10,
+        max_tokens: Annotated[
+            int | None,
+            typer.Option("--max-tokens", min=1, help="Most tokens per model answer."),
+        ] = None,
         debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
     ) -> None:
         """Stream one agent run: live in a terminal, plain lines in a pipe, or --json."""
         with exit_on_error(debug):
-            chosen = build_agent(agent, model)
+            chosen = build_agent(agent, model, max_tokens)
             provider = model_provider(base_url, api)
             runner = _stream_json if json_lines else _stream_live
             asyncio.run(runner(chosen, prompt, provider, max_turns))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import socket
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -12,7 +13,7 @@ from rxagents.errors import UserError
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-__all__ = ["build_app", "register"]
+__all__ = ["bind", "build_app", "register"]
 
 
 def build_app(
@@ -61,6 +62,30 @@ def build_app(
     return create_app(backend=backend, limits=WebLimits(max_input_chars=max_input_chars))
 
 
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything is announced.
+
+    Binding first turns a bad or taken port into one line of error instead of
+    uvicorn's traceback, and lets ``--port 0`` announce the port it was given.
+
+    Raises:
+        UserError: the port is out of range, or the address cannot be listened on.
+    """
+    if not 0 <= port <= 65535:
+        raise UserError(f"--port must be between 0 and 65535 (0: any free port), got {port}")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        reason = exc.strerror or str(exc)
+        raise UserError(f"cannot listen on {host}:{port}: {reason}") from None
+    return sock
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -103,6 +128,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Serve agent runs over HTTP: a page, SSE and WebSocket streams (see docs/web.md)."""
         try:
+            listening = bind(host, port)
             web_app: Any = build_app(
                 agent,
                 max_concurrent=max_concurrent,
@@ -122,5 +148,8 @@ def register(app: typer.Typer) -> None:
                 "(there is no authentication); put it behind a proxy that authenticates",
                 err=True,
             )
-        typer.echo(f"rxagents: serving on http://{host}:{port}/ (Ctrl+C stops)")
-        uvicorn.run(web_app, host=host, port=port, log_level="info")
+        bound_port = listening.getsockname()[1]
+        shown_host = f"[{host}]" if ":" in host else host
+        typer.echo(f"rxagents: serving on http://{shown_host}:{bound_port}/ (Ctrl+C stops)")
+        server = uvicorn.Server(uvicorn.Config(web_app, log_level="info"))
+        server.run(sockets=[listening])

@@ -161,7 +161,9 @@ class ScriptedModel:
         if index >= len(self.turns):
             raise ScriptExhausted(
                 f"ScriptedModel was asked for turn {index + 1} but has only {len(self.turns)} "
-                f"scripted turn(s) (agent {request.agent_name!r}); add a turn to the script"
+                f"scripted turn(s) (agent {request.agent_name!r}); add a turn to the script, "
+                "or, to serve several runs, pass a function that builds a fresh agent "
+                "(mount_agent(app, make_agent)): a script plays once"
             )
         steps = self.turns[index]
         # Ids carry the agent's name: agents with models of their own (a handoff

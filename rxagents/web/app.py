@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import html
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from importlib import resources
 from typing import Any
 
@@ -56,7 +56,7 @@ def default_agent() -> Agent[Any]:
 
 
 def create_app(
-    agent: Agent[Any] | None = None,
+    agent: Agent[Any] | Callable[[], Agent[Any]] | None = None,
     backend: RunBackend | None = None,
     *,
     limits: WebLimits | None = None,
@@ -66,9 +66,12 @@ def create_app(
     """A FastAPI app serving runs of ``agent`` (or of ``backend``'s runs).
 
     Args:
-        agent: the agent runs start with; default :func:`default_agent`. Used to
-            build an :class:`~rxagents.web.InMemoryRunBackend` with its default
-            limits; pass ``backend`` instead to choose them.
+        agent: the agent runs start with, or a function returning a fresh one per
+            run (needed when the agent holds per-run state, such as a
+            ``ScriptedModel``, which plays its script once); default
+            :func:`default_agent`. Used to build an
+            :class:`~rxagents.web.InMemoryRunBackend` with its default limits; pass
+            ``backend`` instead to choose them.
         backend: where runs live; give either this or ``agent``.
         limits: request size limits and SSE timings (:class:`WebLimits`).
         page: serve the HTML page at ``/``.
@@ -106,7 +109,7 @@ def create_app(
 
 def mount_agent(
     app: Any,
-    agent: Agent[Any] | None = None,
+    agent: Agent[Any] | Callable[[], Agent[Any]] | None = None,
     *,
     prefix: str = "/agent",
     backend: RunBackend | None = None,
@@ -117,7 +120,8 @@ def mount_agent(
 
     Args:
         app: a ``FastAPI`` or ``Starlette`` app (anything with ``mount(path, app)``).
-        agent: the agent runs start with (or give ``backend``).
+        agent: the agent runs start with, or a function building a fresh one per
+            run (or give ``backend``).
         prefix: where to mount, e.g. ``/agent`` gives ``POST /agent/runs``.
         backend: where runs live; default an in-memory backend for ``agent``.
         limits: see :class:`WebLimits`.
@@ -128,7 +132,7 @@ def mount_agent(
 
     Example:
         >>> app = FastAPI()
-        >>> mount_agent(app, my_agent, prefix="/agent")  # doctest: +SKIP
+        >>> mount_agent(app, make_agent, prefix="/agent")  # doctest: +SKIP
     """
     if not prefix.startswith("/") or prefix.endswith("/"):
         raise UserError(f"prefix must start with '/' and not end with one, got {prefix!r}")

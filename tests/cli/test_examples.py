@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import runpy
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -53,3 +58,91 @@ async def test_the_web_backend_calls_a_factory_per_run() -> None:
         assert outputs == ["Booked: two nights at a hotel in Alfama."] * 2
     finally:
         await backend.aclose()
+
+
+# ---- the README's patterns as scripts: python examples/NAME.py ----------------------
+
+EXAMPLES = TRAVEL.parent
+OUTPUTS = {
+    "quickstart": ["28 run_completed_stream_event", "It is sunny and 21°C in Paris. requests=2"],
+    "structured_output": ["city='Paris' celsius=21 summary='Sunny all day'", "Forecast 21"],
+    "handoffs": ["handoff: triage -> Billing Agent", "now: Billing Agent"],
+    "merge_runs": ["billing -> Your refund is on its way.", "paris -> It is sunny and 21°C"],
+    "cancellation": ["first event: agent_updated_stream_event", "interrupted: True"],
+    "terminal": ["[billing: Billing Agent] Your refund is on its way.", " events"],
+}
+
+
+@pytest.fixture
+def as_script(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], Any]]:
+    """Run examples/NAME.py as ``__main__``, with its folder first on sys.path as python does."""
+    before = set(sys.modules)
+    monkeypatch.syspath_prepend(str(EXAMPLES))
+
+    def run(name: str) -> Any:
+        path = EXAMPLES / f"{name}.py"
+        monkeypatch.setattr(sys, "argv", [str(path)])
+        return runpy.run_path(str(path), run_name="__main__")
+
+    yield run
+    for name in set(sys.modules) - before:  # the examples' own modules (quickstart, ...)
+        if getattr(sys.modules[name], "__file__", "").startswith(str(EXAMPLES)):
+            del sys.modules[name]
+
+
+@pytest.mark.parametrize("name", sorted(OUTPUTS))
+def test_each_example_runs_as_a_script(
+    name: str, as_script: Callable[[str], Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    as_script(name)
+    out = capsys.readouterr().out
+    for expected in OUTPUTS[name]:
+        assert expected in out, out
+
+
+def test_an_example_runs_with_plain_python_from_anywhere(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "merge_runs.py")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert sorted(done.stdout.splitlines()) == [
+        "billing -> Your refund is on its way.",
+        "paris -> It is sunny and 21°C in Paris.",
+    ]
+
+
+async def test_the_web_example_serves_three_runs_in_a_row() -> None:
+    import httpx
+
+    from tests.web.support import serving
+    from tests.web.test_sse import read_sse, run_events, text_of
+
+    sys.path.insert(0, str(EXAMPLES))
+    try:
+        app = runpy.run_path(str(EXAMPLES / "web_app.py"), run_name="web_app")["app"]
+    finally:
+        sys.path.remove(str(EXAMPLES))
+    with serving(app) as base:
+        async with httpx.AsyncClient(timeout=httpx.Timeout(20.0)) as client:
+            texts = []
+            for _ in range(3):
+                started = await client.post(f"{base}/agent/runs", json={"input": "Refund!"})
+                assert started.status_code == 201, started.text
+                url = f"{base}/agent/runs/{started.json()['id']}/events"
+                texts.append(text_of(run_events((await read_sse(client, url)).messages)))
+            stream = await read_sse(client, f"{base}/stream?query=Paris")
+    assert texts == ["Your refund is on its way."] * 3
+    assert text_of(run_events(stream.messages)) == "It is sunny and 21°C in Paris."
+
+
+@pytest.mark.local_model
+def test_the_local_model_example_streams_an_answer(
+    as_script: Callable[[str], Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    as_script("local_model")
+    assert len(capsys.readouterr().out.strip()) > 10

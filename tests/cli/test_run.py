@@ -178,3 +178,89 @@ def test_json_lines_keep_the_openai_wire_names_and_validate_back(agent_file: Pat
     assert '"schema":' in first_raw and '"schema_"' not in first_raw
     created = stream_event_adapter.validate_json(first_raw)
     assert created.data.response.text.format.schema_ == schema  # type: ignore[union-attr]
+
+
+def test_max_tokens_caps_each_model_answer() -> None:
+    from rxagents.testing.openai_fixtures import chat_text
+    from rxagents.testing.openai_server import FakeOpenAIServer, chat_stream
+
+    with FakeOpenAIServer() as server:
+        server.enqueue(chat_stream(chat_text("short")))
+        args = ("run", "hi", "--api", "chat", "--base-url", server.base_url, "--max-tokens", "7")
+        code, _, err = invoke(*args)
+        requests = list(server.requests)
+    assert code == 0, err
+    assert requests[0].body["max_tokens"] == 7
+
+
+def test_version() -> None:
+    from importlib.metadata import version
+
+    code, out, _ = invoke("--version")
+    assert (code, out) == (0, f"rxagents {version('rxagents')}\n")
+
+
+@pytest.mark.parametrize("command", [[], ["run"], ["demo"], ["serve"], ["install-local"]])
+def test_flags_show_no_type_in_help(command: list[str]) -> None:
+    code, out, _ = invoke(*command, "--help")
+    assert code == 0
+    assert "--help" in out and "<bool>" not in out
+    if command == ["run"]:
+        assert "--max-turns" in out and "<int>" in out  # options with values keep their type
+
+
+GATED_AGENT = textwrap.dedent(
+    '''
+    import asyncio
+    from pathlib import Path
+
+    from rxagents import Agent, function_tool
+    from rxagents.testing import ScriptedModel, text, tool_call
+
+    GATE = Path(__file__).with_name("gate")
+
+    @function_tool
+    async def wait_for_gate() -> str:
+        """Returns once the test opens the gate."""
+        while not GATE.exists():
+            await asyncio.sleep(0.02)
+        return "open"
+
+    agent = Agent(
+        "gated",
+        model=ScriptedModel([
+            [text("first words, ", chunk_size=4), tool_call("wait_for_gate")],
+            [text("then the rest.", chunk_size=4)],
+        ]),
+        tools=[wait_for_gate],
+    )
+    '''
+)
+
+
+def test_piped_run_writes_text_as_it_arrives(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "gated.py").write_text(GATED_AGENT)
+    rxagents = Path(sys.executable).parent / "rxagents"
+    child = subprocess.Popen(
+        [str(rxagents), "run", "hi", "--agent", f"{tmp_path / 'gated.py'}:agent"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    try:
+        seen = ""
+        while "first words, " not in seen:  # the run is blocked in its tool meanwhile
+            chunk = child.stdout.readline()
+            assert chunk, f"the output ended early: {seen!r}"
+            seen += chunk
+        assert child.poll() is None  # the text came out before the run could finish
+        (tmp_path / "gate").touch()
+        rest, err = child.communicate(timeout=60)
+    finally:
+        child.kill()
+    assert child.returncode == 0, err
+    assert "then the rest." in rest and "── done" in rest

@@ -49,14 +49,18 @@ async def test_the_served_app_runs_the_agent_from_the_file(
 def test_serve_command_passes_its_options(
     agent_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[tuple[Any, dict[str, Any]]] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append((app, kw)))
+    calls: list[tuple[Any, Any]] = []
+
+    def run(server: uvicorn.Server, sockets: Any = None) -> None:
+        calls.append((server.config, sockets))
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
     result = CliRunner().invoke(
         cli_app,
         [
             "serve",
             "--port",
-            "8123",
+            "0",
             "--agent",
             f"{agent_file}:agent",
             "--max-concurrent",
@@ -70,9 +74,12 @@ def test_serve_command_passes_its_options(
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "serving on http://127.0.0.1:8123/" in result.output
-    ((app, options),) = calls
-    assert options == {"host": "127.0.0.1", "port": 8123, "log_level": "info"}
+    ((config, sockets),) = calls
+    port = sockets[0].getsockname()[1]
+    sockets[0].close()
+    assert f"serving on http://127.0.0.1:{port}/" in result.output and port > 0
+    assert config.log_level == "info"
+    app = config.app
     backend = app.state.rxagents_backend
     assert isinstance(backend, InMemoryRunBackend)
     assert (backend.agent.name, backend.max_concurrent, backend.max_runs, backend.ttl) == (
@@ -85,8 +92,8 @@ def test_serve_command_passes_its_options(
 
 
 def test_serve_warns_when_listening_beyond_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
-    result = CliRunner().invoke(cli_app, ["serve", "--host", "0.0.0.0"])
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server, sockets: sockets[0].close())
+    result = CliRunner().invoke(cli_app, ["serve", "--host", "0.0.0.0", "--port", "0"])
     assert result.exit_code == 0, result.output
     assert "no authentication" in result.output
 
@@ -95,3 +102,54 @@ def test_serve_reports_a_bad_agent_spec(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli_app, ["serve", "--agent", f"{tmp_path}/nope.py:agent"])
     assert result.exit_code == 2
     assert "does not exist" in result.output
+
+
+@pytest.mark.parametrize("port", ["99999", "-1"])
+def test_a_port_out_of_range_is_one_line(port: str) -> None:
+    result = CliRunner().invoke(cli_app, ["serve", "--port", port])
+    assert result.exit_code == 2
+    assert (
+        result.stderr
+        == f"error: --port must be between 0 and 65535 (0: any free port), got {port}\n"
+    )
+
+
+def test_a_taken_port_is_one_line() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli_app, ["serve", "--port", str(port)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: cannot listen on 127.0.0.1:{port}: ")
+    assert result.stderr.count("\n") == 1
+
+
+def test_serving_on_is_printed_once_the_port_accepts_connections() -> None:
+    import socket
+    import subprocess
+    import sys
+
+    travel = Path(__file__).resolve().parents[2] / "examples" / "travel.py"
+    rxagents = Path(sys.executable).parent / "rxagents"
+    child = subprocess.Popen(
+        [str(rxagents), "serve", "--port", "0", "--agent", f"{travel}:scripted"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        line = child.stdout.readline()
+        assert line.startswith("rxagents: serving on http://127.0.0.1:"), line
+        port = int(line.split("127.0.0.1:")[1].split("/")[0])
+        # At the moment of the line, the port already takes connections.
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            pass
+        page = httpx.get(f"http://127.0.0.1:{port}/", timeout=30)
+        assert page.status_code == 200
+    finally:
+        child.terminate()
+        child.wait(timeout=30)
