@@ -77,11 +77,22 @@ class RunsView:
         failures: ``"ErrorType: message"`` for each run that failed.
         labels: a short description of each run's model (``"scripted"``,
             ``"local SmolLM2-135M"``...), shown next to its name.
+        streaming: output deltas of each run's model call in progress. Models
+            report token usage only when a call ends; until then a delta is about
+            a token, so :meth:`tokens_out` counts them in.
     """
 
     snapshots: Mapping[SourceKey, RunSnapshot] = field(default_factory=dict)
     failures: Mapping[Any, str] = field(default_factory=dict)
     labels: Mapping[Any, str] = field(default_factory=dict)
+    streaming: Mapping[SourceKey, int] = field(default_factory=dict)
+
+    def tokens_out(self, source: SourceKey) -> str:
+        """``"42"`` once reported, ``"~42"`` while a model call streams (usage + deltas)."""
+        snapshot = self.snapshots.get(source)
+        reported = snapshot.usage.output_tokens if snapshot is not None else 0
+        pending = self.streaming.get(source, 0)
+        return f"~{reported + pending}" if pending else str(reported)
 
     @property
     def sources(self) -> list[SourceKey]:
@@ -122,7 +133,7 @@ class Watched:
 def with_failure(view: RunsView, error: BaseException, source: SourceKey = None) -> RunsView:
     """``view`` with ``source`` (a lone run: ``None``) marked failed by ``error``."""
     failures = {**view.failures, source: f"{type(error).__name__}: {error}"}
-    return RunsView(view.snapshots, failures, view.labels)
+    return RunsView(view.snapshots, failures, view.labels, view.streaming)
 
 
 def as_runs(runs: Observable[Any] | Mapping[Any, Observable[Any]]) -> Observable[Any]:
@@ -148,6 +159,10 @@ def timed_events(
 ) -> Observable[TimedEvent]:
     """The runs' events, merged if several, each with its arrival time."""
     return as_runs(runs).pipe(record(scheduler))
+
+
+_DELTAS = frozenset({"response.output_text.delta", "response.function_call_arguments.delta"})
+_CALL_ENDS = frozenset({"response.completed", "response.incomplete", "response.failed", "error"})
 
 
 def _message(failure: Any) -> str:
@@ -183,12 +198,14 @@ def view_states(
         ) -> abc.DisposableBase:
             view = RunsView(labels=fixed)
             inputs: dict[SourceKey, Subject[Any]] = {}
+            streaming: dict[SourceKey, int] = {}
             folds = CompositeDisposable()
 
             def changed(key: SourceKey) -> Callable[[RunSnapshot], None]:
                 def on_snapshot(snapshot: RunSnapshot) -> None:
                     nonlocal view
-                    view = RunsView({**view.snapshots, key: snapshot}, view.failures, view.labels)
+                    snapshots = {**view.snapshots, key: snapshot}
+                    view = RunsView(snapshots, view.failures, view.labels, dict(streaming))
                     observer.on_next(view)
 
                 return on_snapshot
@@ -198,13 +215,25 @@ def view_states(
                 key, event = untag(value)
                 if _is_failure(event):
                     failures = {**view.failures, key: _message(event)}
-                    view = RunsView(view.snapshots, failures, view.labels)
+                    view = RunsView(view.snapshots, failures, view.labels, view.streaming)
                     observer.on_next(view)
                     return
+                count_deltas(key, event)
                 fold(key, event)
                 if event.type == "nested_run_event":  # a sub-run: shown as a run of its own
                     inner = event.innermost
-                    fold(SubRun(key, tuple(event.tools), inner.run_id), inner)
+                    sub = SubRun(key, tuple(event.tools), inner.run_id)
+                    count_deltas(sub, inner)
+                    fold(sub, inner)
+
+            def count_deltas(key: SourceKey, event: Any) -> None:
+                if event.type != "raw_response_event":
+                    return
+                kind = event.data.type
+                if kind in _DELTAS:
+                    streaming[key] = streaming.get(key, 0) + 1
+                elif kind in _CALL_ENDS:  # its usage now counts the call's tokens
+                    streaming.pop(key, None)
 
             def fold(key: SourceKey, event: Any) -> None:
                 run = inputs.get(key)

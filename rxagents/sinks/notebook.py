@@ -30,6 +30,7 @@ from typing import Any, Protocol
 from reactivex import Observable
 
 from rxagents.errors import UserError
+from rxagents.sinks._panel import agent_parts
 from rxagents.sinks.live import RunsView, SourceKey, Watched, watch, with_failure
 from rxagents.sinks.recording import lane_label
 from rxagents.snapshot import RunSnapshot, ToolCallState
@@ -61,7 +62,8 @@ def _tool_html(call: ToolCallState) -> str:
     return f'<div style="color:#2e7d32">✓ {head} → {_esc(call.output, 200)}</div>'
 
 
-def _agent_boxes(source: SourceKey, snap: RunSnapshot, label: str | None, color: str) -> list[str]:
+def _agent_boxes(view: RunsView, source: SourceKey, snap: RunSnapshot, color: str) -> list[str]:
+    label = view.labels.get(source)
     texts = snap.text_by_agent
     calls = snap.tool_calls
     handoffs = snap.handoffs
@@ -73,18 +75,21 @@ def _agent_boxes(source: SourceKey, snap: RunSnapshot, label: str | None, color:
             for a, b in handoffs
             if b == agent
         ]
-        if texts.get(agent):
-            parts.append(f'<div style="white-space:pre-wrap">{_esc(texts[agent])}</div>')
-        parts.extend(_tool_html(c) for c in calls if c.agent == agent)
+        for part in agent_parts(snap, agent):  # text and tool calls, in the order they came
+            parts.append(
+                f'<div style="white-space:pre-wrap">{_esc(part)}</div>'
+                if isinstance(part, str)
+                else _tool_html(part)
+            )
         parts.extend(
             f"<div><b>↪ handed off to {_esc(b)}</b></div>" for a, b in handoffs if a == agent
         )
         if agent != current:
             status = "handed off"
         elif snap.is_complete:
-            status = f"done · {snap.usage.output_tokens} tokens out"
+            status = f"done · {view.tokens_out(source)} tokens out"
         else:
-            status = f"turn {snap.turn_count} · {snap.usage.output_tokens} tokens out"
+            status = f"turn {snap.turn_count} · {view.tokens_out(source)} tokens out"
         title = _esc(lane_label(None if source is None else str(source), agent))
         if label:
             title += f' <span style="color:#777">· {_esc(label)}</span>'
@@ -117,7 +122,7 @@ def _state_rows(view: RunsView) -> str:
         done = sum(c.status != "called" for c in calls)
         rows.append(
             f"<tr><td>{name}</td><td>{agent}</td><td>{snap.turn_count}</td>"
-            f"<td>{snap.usage.input_tokens}/{snap.usage.output_tokens}</td>"
+            f"<td>{snap.usage.input_tokens}/{view.tokens_out(source)}</td>"
             f"<td>{done}/{len(calls)}</td><td>{status}</td></tr>"
         )
     return "".join(rows)
@@ -132,8 +137,7 @@ def render_html(view: RunsView) -> str:
             failure = _esc(view.failures.get(source))
             boxes.append(f'<div style="color:#b22222">{_esc(source)}: {failure}</div>')
             continue
-        label = view.labels.get(source)
-        boxes.extend(_agent_boxes(source, snap, label, _COLORS[index % len(_COLORS)]))
+        boxes.extend(_agent_boxes(view, source, snap, _COLORS[index % len(_COLORS)]))
     table = (
         '<table style="font-size:90%"><tr><th>run</th><th>agent</th><th>turns</th>'
         "<th>tokens in/out</th><th>tools done</th><th>status</th></tr>"

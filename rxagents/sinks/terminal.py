@@ -28,6 +28,7 @@ from rich.spinner import Spinner
 from rich.table import Table
 from rich.text import Text
 
+from rxagents.sinks._panel import agent_parts
 from rxagents.sinks.live import RunsView, SourceKey, SubRun, Watched, watch, with_failure
 from rxagents.sinks.recording import LaneTrace, TimedEvent, lane_label
 from rxagents.snapshot import RunSnapshot, ToolCallState
@@ -63,13 +64,14 @@ def _tail(text: str, max_lines: int, width: int | None = None) -> Text:
 
 
 def _agent_panels(
+    view: RunsView,
     source: SourceKey,
     snap: RunSnapshot,
-    label: str | None,
     color: str,
     max_lines: int,
     width: int | None,
 ) -> list[RenderableType]:
+    label = view.labels.get(source)
     texts = snap.text_by_agent
     calls = snap.tool_calls
     handoffs = snap.handoffs
@@ -81,18 +83,20 @@ def _agent_panels(
         came_from = [a for a, b in handoffs if b == agent]
         if came_from:
             body.append(Text(f"↩ took over from {came_from[-1]}", style="dim"))
-        if texts.get(agent):
-            body.append(_tail(texts[agent], max_lines, width))
-        body.extend(_tool_line(c) for c in calls if c.agent == agent)
+        for part in agent_parts(snap, agent):  # text and tool calls, in the order they came
+            if isinstance(part, str):
+                body.append(_tail(part, max_lines, width))
+            else:
+                body.append(_tool_line(part))
         went_to = [b for a, b in handoffs if a == agent]
         if went_to:
             body.append(Text(f"↪ handed off to {went_to[-1]}", style="bold"))
         if agent != current:
             status = "handed off"
         elif snap.is_complete:
-            status = f"done · {snap.usage.output_tokens} tokens out"
+            status = f"done · {view.tokens_out(source)} tokens out"
         else:
-            status = f"turn {snap.turn_count} · {snap.usage.output_tokens} tokens out"
+            status = f"turn {snap.turn_count} · {view.tokens_out(source)} tokens out"
         title = lane_label(None if source is None else str(source), agent)
         if label:
             title += f" · {label}"
@@ -132,7 +136,7 @@ def _state_table(view: RunsView) -> Table:
             name,
             snap.current_agent.name if snap.current_agent is not None else "",
             str(snap.turn_count),
-            f"{snap.usage.input_tokens}/{snap.usage.output_tokens}",
+            f"{snap.usage.input_tokens}/{view.tokens_out(source)}",
             f"{finished}/{len(calls)}",
             status,
         )
@@ -151,7 +155,6 @@ def render_view(view: RunsView, *, max_lines: int = 8, width: int | None = None)
     panels: list[RenderableType] = []
     for index, source in enumerate(view.sources):
         color = _COLORS[index % len(_COLORS)]
-        label = view.labels.get(source)
         snap = view.snapshots.get(source)
         if snap is None:
             title = "run" if source is None else str(source)
@@ -163,7 +166,7 @@ def render_view(view: RunsView, *, max_lines: int = 8, width: int | None = None)
                 )
             )
             continue
-        panels.extend(_agent_panels(source, snap, label, color, max_lines, inner))
+        panels.extend(_agent_panels(view, source, snap, color, max_lines, inner))
     return Group(*panels, _state_table(view))
 
 
