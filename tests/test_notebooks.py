@@ -31,6 +31,7 @@ EXPECTED = [
     "05_local_model.ipynb",
 ]
 NEEDS_LOCAL_MODEL = {"05_local_model.ipynb"}
+USES_DISPLAY_RUN = {"01_quickstart.ipynb", "03_multi_agent.ipynb"}
 KERNEL = "rxagents-test-python"
 # Configuration a user's shell might carry that would change which model runs.
 MODEL_ENVIRONMENT = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "RXAGENTS_API", "RXAGENTS_MODEL")
@@ -76,6 +77,17 @@ def test_a_committed_notebook_has_no_outputs(name: str) -> None:
         f"`.venv/bin/python tests/test_notebooks.py --strip notebooks/{name}`"
     )
     assert any(cell.cell_type == "markdown" for cell in notebook.cells), f"{name} has no prose"
+
+
+def test_the_notebook_extra_brings_the_jupyter_lab_command() -> None:
+    import subprocess
+
+    jupyter = Path(sys.executable).parent / "jupyter"
+    done = subprocess.run(
+        [str(jupyter), "lab", "--version"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.strip().split(".")[0]) >= 4
 
 
 @pytest.fixture(scope="session")
@@ -126,6 +138,19 @@ def test_a_notebook_runs_top_to_bottom_in_a_fresh_kernel(
     assert not errors
     (where,) = [o.text for o in ran[-1].outputs if o.output_type == "stream"]
     assert where.split() == [sys.executable, rxagents.__file__]
+    # display_run's boxes, as saved in the executed notebook: the final state, not the
+    # first frame (the updates of a cell's display arrive after the cell has ended).
+    views = [
+        o.data["text/html"]
+        for cell in ran
+        for o in cell.outputs
+        if "rxagents-run" in o.get("data", {}).get("text/html", "")
+    ]
+    if name in USES_DISPLAY_RUN:
+        assert views
+    for view in views:
+        assert "starting…" not in view and "<td>running</td>" not in view, view
+        assert "tokens out" in view
 
 
 def _main(argv: list[str]) -> int:

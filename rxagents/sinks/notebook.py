@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import html
 import json
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from typing import Any, Protocol
 
 from reactivex import Observable
@@ -179,12 +179,21 @@ def _ipython_handle(view: RunsView) -> DisplayHandle:
 class RunDisplay:
     """A run (or runs) displaying live in a notebook. Await it for what it saw.
 
+    Awaiting it (in the same cell or a later one) also draws the final state once
+    more, from the awaiting cell: the display's updates are messages of the cell
+    that called :func:`display_run`, and a notebook executed top to bottom
+    (nbclient, nbconvert, nbmake) stops reading those once that cell ends, so
+    without this the saved notebook would keep its first frame.
+
     Attributes:
         task: the asyncio task running the runs on the kernel's loop.
     """
 
-    def __init__(self, task: asyncio.Task[Watched]) -> None:
+    def __init__(
+        self, task: asyncio.Task[Watched], redraw: Callable[[], None] | None = None
+    ) -> None:
         self.task = task
+        self._redraw = redraw
 
     def cancel(self) -> None:
         """Stop the runs (disposing their subscription cancels them)."""
@@ -196,7 +205,14 @@ class RunDisplay:
         return self.task.done()
 
     def __await__(self) -> Generator[Any, None, Watched]:
-        return self.task.__await__()
+        return self._finished().__await__()
+
+    async def _finished(self) -> Watched:
+        try:
+            return await self.task
+        finally:
+            if self._redraw is not None and self.task.done():
+                self._redraw()
 
 
 def display_run(
@@ -247,7 +263,7 @@ def display_run(
 
     task = loop.create_task(run())
     task.add_done_callback(_retrieve)
-    return RunDisplay(task)
+    return RunDisplay(task, lambda: target.update(_LiveHTML(shown[0])))
 
 
 def _retrieve(task: asyncio.Task[Watched]) -> None:
