@@ -128,7 +128,8 @@ def main(argv: list[str]) -> int:
         run(bin_dir / "python", "-m", "pytest", *extra)
     elif job == "lint":
         sync()
-        run(bin_dir / "ruff", "check", "rxagents", "tests", "benchmarks", "tools", "dev.py")
+        run(bin_dir / "ruff", "check", "rxagents", "tests", "benchmarks", "tools", "dev.py",
+            "examples", "_rxagents_cli.py")
         run(bin_dir / "mypy")
         # The import layers (pyproject's [tool.importlinter]) and no module-level cycles.
         run(bin_dir / "lint-imports", "--no-cache")

@@ -24,14 +24,15 @@ def triage_agent() -> Agent:
 
 
 async def main() -> None:
-    async for change in rxo.aiter(Runner.run_streamed(triage_agent(), "Refund!").pipe(rxo.handoffs())):
+    changes = Runner.run_streamed(triage_agent(), "Refund!").pipe(rxo.handoffs())
+    async for change in rxo.aiter(changes):
         print(f"handoff: {change.from_agent.name} -> {change.to_agent.name}")
 
-    snapshot = None
-    async for snapshot in rxo.aiter(Runner.run_streamed(triage_agent(), "Refund!").pipe(rxo.accumulate())):
-        pass
-    assert snapshot is not None
-    print("now:", snapshot.current_agent.name, "| text:", snapshot.text_by_agent)
+    # The run's state after every event; the last snapshot is the finished run.
+    snapshots = Runner.run_streamed(triage_agent(), "Refund!").pipe(rxo.accumulate())
+    final = [snapshot async for snapshot in rxo.aiter(snapshots)][-1]
+    agent = final.current_agent.name if final.current_agent else None
+    print("now:", agent, "| text:", final.text_by_agent)
 
 
 if __name__ == "__main__":
