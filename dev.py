@@ -85,18 +85,21 @@ def uv() -> Path:
     if not tool.exists():
         print("dev.py: installing uv into .uv/ (once)", flush=True)
         run(sys.executable, "-m", "venv", ROOT / ".uv")
-        run(ROOT / ".uv" / "bin" / "python", "-m", "pip", "install", "-q", f"uv=={UV_VERSION}")
+        quiet = [] if VERBOSE else ["-qq"]  # -qq: errors only, not the index's warnings
+        pip = [ROOT / ".uv" / "bin" / "python", "-m", "pip", "install", *quiet]
+        run(*pip, "--disable-pip-version-check", f"uv=={UV_VERSION}")
     return tool
 
 
 def sync(*selection: str, inexact: bool = False) -> None:
     """Make .venv match uv.lock for ``selection`` (default: every extra and group)."""
+    tool = uv()
     if not (ROOT / ".venv").exists():
         print("dev.py: creating .venv/ from uv.lock (once; -v shows uv's output)", flush=True)
     chosen = selection or ("--all-extras", "--all-groups")
     # --inexact: the demo keeps what the tests installed rather than removing it.
     flags = [*chosen, *(["--inexact"] if inexact else []), "-v" if VERBOSE else "-q"]
-    run(uv(), "sync", "--locked", *flags, "--python", sys.executable)
+    run(tool, "sync", "--locked", *flags, "--python", sys.executable)
 
 
 def apt_install() -> None:
