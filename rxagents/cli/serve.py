@@ -47,7 +47,7 @@ def build_app(
     except ImportError as exc:
         raise UserError(
             f"rxagents serve needs the web extra ({exc.name} is missing): "
-            "pip install 'rxagents[web]'"
+            "pip install -e '.[web]'"
         ) from exc
     if redis_url is not None:
         if agent_spec:

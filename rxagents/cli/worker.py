@@ -91,7 +91,7 @@ def register(app: typer.Typer) -> None:
         except ImportError as exc:
             typer.echo(
                 f"error: rxagents worker needs the redis extra ({exc.name} is missing): "
-                "pip install 'rxagents[redis]'",
+                "pip install -e '.[redis]'",
                 err=True,
             )
             raise typer.Exit(2) from None

@@ -165,7 +165,7 @@ def _ipython_handle(view: RunsView) -> DisplayHandle:
         from IPython import display as ipython_display
         from IPython.core.interactiveshell import InteractiveShell
     except ModuleNotFoundError as exc:  # pragma: no cover - depends on the install
-        raise UserError("display_run() needs IPython: pip install 'rxagents[notebook]'") from exc
+        raise UserError("display_run() needs IPython: pip install -e '.[notebook]'") from exc
     if not InteractiveShell.initialized():
         raise UserError(
             "display_run() shows runs in Jupyter/IPython; in a terminal use "

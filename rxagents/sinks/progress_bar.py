@@ -42,7 +42,7 @@ def _tqdm_class() -> Any:
     try:
         from tqdm.auto import tqdm
     except ModuleNotFoundError as exc:  # pragma: no cover - depends on the install
-        raise UserError("the progress bar needs tqdm: pip install 'rxagents[cli]'") from exc
+        raise UserError("the progress bar needs tqdm: pip install -e '.[cli]'") from exc
     return tqdm
 
 

@@ -56,7 +56,7 @@ def timeline(
     try:
         from matplotlib.figure import Figure
     except ModuleNotFoundError as exc:  # pragma: no cover - depends on the install
-        raise UserError("timeline() needs matplotlib: pip install 'rxagents[notebook]'") from exc
+        raise UserError("timeline() needs matplotlib: pip install -e '.[notebook]'") from exc
     items = list(events)
     timed = bool(items) and all(isinstance(e, TimedEvent) for e in items)
     lanes = list(trace(items).values())

@@ -79,7 +79,7 @@ def __getattr__(name: str) -> Any:
             from rxagents.testing import strategies
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise ImportError(
-                f"rxagents.testing.{name} needs hypothesis: pip install 'rxagents[testing]'"
+                f"rxagents.testing.{name} needs hypothesis: pip install -e '.[testing]'"
             ) from exc
         return getattr(strategies, name)
     raise AttributeError(f"module 'rxagents.testing' has no attribute {name!r}")

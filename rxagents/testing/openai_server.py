@@ -42,7 +42,7 @@ try:
     from starlette.types import Receive, Scope, Send
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
     raise UserError(
-        "rxagents.testing.openai_server needs starlette and uvicorn: pip install 'rxagents[web]'"
+        "rxagents.testing.openai_server needs starlette and uvicorn: pip install -e '.[web]'"
     ) from exc
 
 __all__ = [
