@@ -31,6 +31,7 @@ from typing import Any, Generic, TypeVar
 from reactivex import Observable, abc
 from reactivex.disposable import Disposable
 
+from rxagents.operators._lift import lift
 from rxagents.operators._scheduler import Clock, Timer, clock
 
 __all__ = ["TimedSubscription", "timed"]
@@ -180,13 +181,12 @@ def timed(
             scheduler); ``make`` then gets ``None``.
     """
 
-    def operator(source: Observable[T]) -> Observable[U]:
-        def subscribe(
-            observer: abc.ObserverBase[U], subscribe_scheduler: abc.SchedulerBase | None = None
-        ) -> abc.DisposableBase:
-            timers = clock(scheduler, subscribe_scheduler, name) if clocked else None
-            return make(observer, timers).subscribe_to(source, subscribe_scheduler)
+    def subscribe(
+        source: Observable[T],
+        observer: abc.ObserverBase[U],
+        subscribe_scheduler: abc.SchedulerBase | None,
+    ) -> abc.DisposableBase:
+        timers = clock(scheduler, subscribe_scheduler, name) if clocked else None
+        return make(observer, timers).subscribe_to(source, subscribe_scheduler)
 
-        return Observable(subscribe)
-
-    return operator
+    return lift(subscribe)
