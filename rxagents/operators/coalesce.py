@@ -10,7 +10,7 @@ from reactivex import Observable, abc
 
 from rxagents.operators._scheduler import Clock, Duration, seconds
 from rxagents.operators._timed import TimedSubscription, timed
-from rxagents.rx.coalesce import TextRun, is_text_delta, same_text_part
+from rxagents.rx._coalesce import TextRun, is_text_delta, same_text_part
 
 __all__ = ["coalesce_text"]
 

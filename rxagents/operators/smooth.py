@@ -13,7 +13,7 @@ from reactivex import Observable, abc
 from rxagents.errors import UserError
 from rxagents.operators._scheduler import Clock, Duration, seconds
 from rxagents.operators._timed import TimedSubscription, timed
-from rxagents.rx.coalesce import is_text_delta, same_text_part, with_delta
+from rxagents.rx._coalesce import is_text_delta, same_text_part, with_delta
 
 __all__ = ["smooth_text"]
 

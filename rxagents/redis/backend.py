@@ -21,7 +21,7 @@ from rxagents.redis._protocol import CANCEL, Keys, enqueue
 from rxagents.redis._retry import RETRYABLE, Reconnect
 from rxagents.redis.sink import DEFAULT_TTL
 from rxagents.redis.source import from_redis
-from rxagents.run.runner import new_run_id
+from rxagents.run import new_run_id
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
