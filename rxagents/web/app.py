@@ -31,6 +31,7 @@ from rxagents.errors import UserError
 from rxagents.sinks.sse import error_message, sse_response
 from rxagents.sinks.websocket import websocket_stream
 from rxagents.web.backend import InMemoryRunBackend, RunBackend, TooManyRuns, UnknownRun
+from rxagents.web.chat_routes import add_chat_routes
 from rxagents.web.inputs import WebError, WebLimits, parse_after, read_input
 
 __all__ = ["create_app", "default_agent", "mount_agent"]
@@ -62,6 +63,9 @@ def create_app(
     limits: WebLimits | None = None,
     page: bool = True,
     title: str = "rxagents",
+    chat_path: str | None = "/api/chat",
+    agui_path: str | None = "/agui",
+    chat_resume: bool = False,
 ) -> FastAPI:
     """A FastAPI app serving runs of ``agent`` (or of ``backend``'s runs).
 
@@ -73,6 +77,12 @@ def create_app(
         limits: request size limits and SSE timings (:class:`WebLimits`).
         page: serve the HTML page at ``/``.
         title: the page title.
+        chat_path: where React's ``useChat`` posts (AI SDK UI message stream);
+            ``None`` leaves it out.
+        agui_path: where AG-UI clients post ``RunAgentInput``; ``None`` leaves it out.
+        chat_resume: chat runs outlive a client that goes away, for
+            ``GET {chat_path}/{id}/stream`` after a reload (``stop()`` then only
+            stops reading); by default going away cancels the run.
 
     Returns:
         The app; its backend is ``app.state.rxagents_backend``. Its lifespan
@@ -99,6 +109,8 @@ def create_app(
     app.state.rxagents_limits = web_limits
     _add_error_handlers(app)
     _add_run_routes(app, run_backend, web_limits)
+    if chat_path is not None:
+        add_chat_routes(app, run_backend, web_limits, path=chat_path, resume=chat_resume)
     if page:
         _add_page_routes(app, title)
     return app
