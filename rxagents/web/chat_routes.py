@@ -20,8 +20,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
+from rxagents.sinks.ai_sdk import ui_message_stream_response
 from rxagents.sinks.chat_request import ChatRequestError, parse_chat_request
-from rxagents.sinks.ui_message_stream import ui_message_stream_response
 from rxagents.web.backend import RunBackend, UnknownRun
 from rxagents.web.inputs import WebError, WebLimits, read_json
 

@@ -14,7 +14,7 @@ from reactivex import operators as ops
 from rxagents import Agent, Runner, function_tool
 from rxagents.errors import RunCancelled
 from rxagents.events import StreamEvent
-from rxagents.sinks.ui_message_stream import (
+from rxagents.sinks.ai_sdk import (
     data_part,
     encode_chunk,
     ui_message_chunks,

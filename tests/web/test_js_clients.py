@@ -107,3 +107,8 @@ def run_node_tests(node: str, base: str, files: list[str], tmp_path: Path) -> No
 def test_ai_sdk_clients(node: str, server: str, tmp_path: Path) -> None:
     """ai 6 and ai 7: transport, readUIMessageStream and AbstractChat, every scenario."""
     run_node_tests(node, server, ["test/ai.test.mjs"], tmp_path)
+
+
+def test_agui_client(node: str, server: str, tmp_path: Path) -> None:
+    """@ag-ui/client's HttpAgent.runAgent: every scenario, state patches, subagents, abort."""
+    run_node_tests(node, server, ["test/agui.test.mjs"], tmp_path)

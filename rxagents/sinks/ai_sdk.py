@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from reactivex import Observable, abc
 
 from rxagents.errors import RunCancelled
 from rxagents.events import StreamEvent
 from rxagents.rx.iterate import ObservableIterator
+from rxagents.sinks._disconnect import watch_disconnect
 from rxagents.sinks._ui_chunks import Chunk, DataHook, UIChunkAdapter, data_part
 
 if TYPE_CHECKING:
@@ -176,26 +177,5 @@ def ui_message_stream_response(
 
     content = ui_message_stream(events, message_id=message_id, data=data)
     if on_disconnect is not None:
-        content = _watch(content, on_disconnect)
+        content = watch_disconnect(content, on_disconnect)
     return StreamingResponse(content, headers={**UI_MESSAGE_STREAM_HEADERS, **(headers or {})})
-
-
-async def _watch(
-    content: AsyncIterator[str], on_disconnect: Callable[[], Awaitable[None]]
-) -> AsyncIterator[str]:
-    ended = False
-    try:
-        async for piece in content:
-            yield piece
-        ended = True
-    finally:
-        aclose: Any = getattr(content, "aclose", None)
-        if aclose is not None:
-            await aclose()
-        if not ended:
-            import anyio
-
-            # The response's task is being cancelled (the client left): shield the
-            # callback, or its first await would be cancelled too.
-            with anyio.CancelScope(shield=True):
-                await on_disconnect()
