@@ -1,4 +1,4 @@
-"""POST /api/chat and POST /agui on the app: refusals, resume, mount helpers with an agent factory."""
+"""POST /api/chat and POST /agui: refusals, resume, mount helpers with an agent factory."""
 
 from __future__ import annotations
 
