@@ -155,3 +155,23 @@ async def test_mount_helpers_take_an_agent_factory() -> None:
         )
     assert len(made) == 3
     assert len({id(agent) for agent in made}) == 3  # a fresh agent per run
+
+
+async def test_with_chat_resume_a_run_outlives_its_reader(serve: Any) -> None:
+    from tests.web.client_agents import make_agent
+
+    base = serve(create_app(make_agent, page=False, chat_resume=True))
+    body = {**CHAT, "id": "resumable"}
+    body["messages"] = [{"id": "u", "role": "user", "parts": [{"type": "text", "text": "slow"}]}]
+    async with httpx.AsyncClient(base_url=base, timeout=20) as client:
+        async with client.stream("POST", "/api/chat", json=body) as response:
+            async for line in response.aiter_lines():
+                if '"text-delta"' in line:
+                    break  # leave mid-stream, as a reload does
+        again = await client.get("/api/chat/resumable/stream")
+        assert again.status_code == 200
+        got = chunks(again.text)
+        assert got[0]["type"] == "start"  # replayed from the start
+        assert "".join(c["delta"] for c in got[:-1] if c["type"] == "text-delta") == "tick " * 150
+        assert got[-2]["type"] == "finish"
+        assert (await client.get("/api/chat/resumable/stream")).status_code == 204
