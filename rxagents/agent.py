@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
+from rxagents._agent_tool import OutputExtractor, build_agent_tool
 from rxagents.context import RunContext
 from rxagents.errors import UserError
 from rxagents.model_settings import ModelSettings
@@ -15,9 +16,8 @@ from rxagents.tools import FunctionTool
 
 if TYPE_CHECKING:
     from rxagents.models.base import Model
-    from rxagents.result import RunResult
 
-__all__ = ["Agent", "Handoff", "handoff", "tool_name_for_agent"]
+__all__ = ["Agent", "Handoff", "handoff", "tool_name_for_agent", "validate_agent_graph"]
 
 TContext = TypeVar("TContext")
 
@@ -74,6 +74,26 @@ def _default_description(agent: Agent[Any]) -> str:
     return f"Handoff to the {agent.name} agent to handle the request.{extra}"
 
 
+def _check_tools(agent_name: str, tools: Sequence[Any]) -> None:
+    """Refuse at ``Agent(...)`` what would otherwise fail mid-run as an AttributeError."""
+    if isinstance(tools, (str, bytes)) or not isinstance(tools, Sequence):
+        raise UserError(f"Agent({agent_name!r}, tools=...) must be a list of tools")
+    for tool in tools:
+        if isinstance(tool, FunctionTool):
+            continue
+        if isinstance(tool, Agent):
+            fix = f"use {tool.name!r}.as_tool(), or list it in handoffs=[...]"
+            raise UserError(f"Agent({agent_name!r}): tools=[...] got the agent {tool!r}: {fix}")
+        what = getattr(tool, "__qualname__", None) or type(tool).__name__
+        fix = "decorate the function with @function_tool" if callable(tool) else (
+            "pass functions decorated with @function_tool"
+        )
+        raise UserError(
+            f"Agent({agent_name!r}): tools=[...] got {what!r}, not a tool: {fix} "
+            "(from rxagents import function_tool)"
+        )
+
+
 @dataclass(eq=False)
 class Agent(Generic[TContext]):
     """An LLM with instructions, tools and agents it may hand off to.
@@ -108,6 +128,7 @@ class Agent(Generic[TContext]):
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
             raise UserError("Agent(name=...) must be a non-empty string")
+        _check_tools(self.name, self.tools)
 
     def __repr__(self) -> str:
         return f"Agent(name={self.name!r})"
@@ -138,19 +159,55 @@ class Agent(Generic[TContext]):
         tool_name: str | None = None,
         tool_description: str | None = None,
         *,
-        custom_output_extractor: Callable[[RunResult], Any] | None = None,
+        custom_output_extractor: OutputExtractor | None = None,
         max_turns: int = 10,
     ) -> FunctionTool:
         """This agent as a tool for another agent; its events appear in the caller's stream.
 
         See :func:`rxagents.agent_tool.agent_tool` for the arguments.
         """
-        from rxagents.agent_tool import agent_tool
-
-        return agent_tool(
-            self,
-            tool_name,
-            tool_description,
-            custom_output_extractor=custom_output_extractor,
-            max_turns=max_turns,
+        validate_agent_graph(self, max_turns)
+        return build_agent_tool(
+            self, tool_name, tool_description, custom_output_extractor, max_turns
         )
+
+
+def validate_agent_graph(agent: Agent[Any], max_turns: int) -> None:
+    """Raise :class:`UserError` for configuration that would fail mid-run.
+
+    Checked before a run starts (and when an agent becomes a tool): ``max_turns``,
+    every reachable agent, and that no agent offers two tools of one name.
+    """
+    if not isinstance(max_turns, int) or max_turns < 1:
+        raise UserError(f"max_turns must be an integer >= 1, got {max_turns!r}")
+    seen: set[int] = set()
+    todo: list[Agent[Any]] = [agent]
+    while todo:
+        current = todo.pop()
+        if not isinstance(current, Agent):
+            raise UserError(f"expected an Agent, got {type(current).__name__}: {current!r}")
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        names: dict[str, str] = {}
+        for tool in current.tools:
+            _claim(names, tool.name, "tool", current)
+        for entry in current.handoffs:
+            target = entry.agent if isinstance(entry, Handoff) else entry
+            if not isinstance(target, Agent) or not getattr(target, "name", None):
+                raise UserError(
+                    f"agent {current.name!r} has a handoff target without a name ({target!r}); "
+                    "pass Agent instances with a non-empty name"
+                )
+        for h in current.get_handoffs():
+            _claim(names, h.tool_name, "handoff", current)
+            todo.append(h.agent)
+
+
+def _claim(names: dict[str, str], name: str, kind: str, agent: Agent[Any]) -> None:
+    if name in names:
+        raise UserError(
+            f"agent {agent.name!r} offers two tools named {name!r} ({names[name]} and {kind}); "
+            "rename one with function_tool(name=...) or handoff(..., tool_name_override=...)"
+        )
+    names[name] = kind
