@@ -26,7 +26,7 @@ from reactivex import Observable, abc
 
 from rxagents.errors import AgentsError, RunCancelled
 from rxagents.events import StreamEvent
-from rxagents.rx.iterate import ObservableIterator
+from rxagents.rx import ObservableIterator
 from rxagents.sinks._agui_events import STATE_KEY, AGUIAdapter, state_view
 from rxagents.sinks._disconnect import watch_disconnect
 

@@ -25,7 +25,7 @@ from reactivex import Observable, abc
 
 from rxagents.errors import RunCancelled
 from rxagents.events import StreamEvent
-from rxagents.rx.iterate import ObservableIterator
+from rxagents.rx import ObservableIterator
 from rxagents.sinks._disconnect import watch_disconnect
 from rxagents.sinks._ui_chunks import Chunk, DataHook, UIChunkAdapter, data_part
 
