@@ -29,10 +29,18 @@ UV_VERSION = "0.13.9"
 APT_PACKAGES = {"chromium": "/usr/bin/chromium", "chromium-driver": "/usr/bin/chromedriver",
                 "redis-server": "/usr/bin/redis-server"}
 
-SIZED = ["rxagents/rx/", "rxagents/cli/", "rxagents/web/", "rxagents/redis/", "rxagents/sinks/",
-         "rxagents/models/"]
-"""Packages within the size limits, so ``lint`` fails if they grow past them (the rest are
-reported; add each here once it is split, and the core modules once run/ and snapshot are)."""
+SIZED = [
+    "rxagents/*.py",
+    "rxagents/run/",
+    "rxagents/rx/",
+    "rxagents/models/",
+    "rxagents/sinks/",
+    "rxagents/web/",
+    "rxagents/redis/",
+    "rxagents/cli/",
+]
+"""What is within the size limits, so ``lint`` fails if it grows past them; the rest
+(rxagents/operators/, rxagents/testing/) is reported until it is split, then added here."""
 
 
 VERBOSE = False

@@ -128,7 +128,7 @@ def demo_runs(
     model: Model | None, label: str, max_tokens: int
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """The three runs (cold: nothing starts until shown) and a label per run."""
-    from rxagents.run.runner import Runner
+    from rxagents.run import Runner
     from rxagents.testing import ScriptedModel, text
 
     runs: dict[str, Any] = {}

@@ -20,8 +20,7 @@ from rxagents.context import RunContext
 from rxagents.errors import ModelConnectionError
 from rxagents.models.base import ModelRequest
 from rxagents.models.scripted import ScriptedModel, ScriptStep, raise_error, text, tool_call
-from rxagents.run.runner import Runner
-from rxagents.run.stream import RunStream
+from rxagents.run import Runner, RunStream
 from rxagents.tools import FunctionTool
 
 __all__ = ["BuiltScript", "CallStep", "ErrorStep", "Script", "ScriptTurn", "ScriptedToolError"]

@@ -10,10 +10,10 @@ from rxagents.agent import Agent
 from rxagents.errors import UserError
 from rxagents.models.base import ModelProvider
 from rxagents.result import RunResult
-from rxagents.run.handle import RunHandle
-from rxagents.run.loop import RunControl, new_run_id, run_events
-from rxagents.run.options import validate_agent_graph
-from rxagents.run.stream import RunStream
+from rxagents.run._handle import RunHandle
+from rxagents.run._loop import RunControl, new_run_id, run_events
+from rxagents.run._options import validate_agent_graph
+from rxagents.run._stream import RunStream
 
 __all__ = ["Runner", "new_run_id"]
 
