@@ -46,7 +46,7 @@ def build_agent(
     ``--max-tokens`` caps each of its answers.
     """
     if agent_spec is not None:
-        from rxagents.cli.agent_loader import load_agent
+        from rxagents.cli._agent_loader import load_agent
 
         agent = load_agent(agent_spec)
     else:
