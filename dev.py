@@ -5,7 +5,7 @@
     python3 dev.py test      # the whole test suite (as CI runs it)
     python3 dev.py lint      # ruff, mypy --strict, the import layers, no import cycles
     python3 dev.py bench     # the benchmarks, written to benchmarks/RESULTS.md
-    python3 dev.py -v JOB    # the same, showing uv's output and each command
+    python3 dev.py -v JOB    # the same, showing uv's output and each command (demo -v too)
 
 Needs only Python >= 3.11 and access to PyPI. It installs uv into ``.uv/`` and
 creates ``.venv/`` from ``uv.lock``: for the demo only the ``cli`` and ``local``
@@ -137,6 +137,9 @@ def main(argv: list[str]) -> int:
     job = argv[0] if argv else "demo"
     extra = argv[1:]
     bin_dir = ROOT / ".venv" / "bin"
+    if job == "demo" and ("-v" in extra or "--verbose" in extra):
+        VERBOSE = True  # the demo has no -v of its own: `dev.py demo -v` means dev.py's
+        extra = [arg for arg in extra if arg not in ("-v", "--verbose")]
     if job == "demo":
         sync(*DEMO_SYNC, *(("--extra", "notebook") if "--timeline" in extra else ()), inexact=True)
         run(bin_dir / "rxagents", "demo", *extra)

@@ -42,8 +42,19 @@ def test_dev_py_flags_before_the_job_are_its_own(monkeypatch: pytest.MonkeyPatch
     calls: list[tuple[str, ...]] = []
     monkeypatch.setattr(dev, "sync", lambda *a, **k: calls.append(("sync", *a)))
     monkeypatch.setattr(dev, "run", lambda *a, **k: calls.append(tuple(map(str, a))))
+    monkeypatch.setattr(dev, "apt_install", lambda: None)
     monkeypatch.setattr(dev, "VERBOSE", False)
-    assert dev.main(["-v", "demo", "--scripted", "-v"]) == 0
+    assert dev.main(["-v", "test", "-x", "-v"]) == 0
     assert dev.VERBOSE is True
+    assert calls[-1][1:] == ("-m", "pytest", "-x", "-v")  # after the job: the job's own
+
+
+def test_dev_py_demo_takes_v_as_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, ...]] = []
+    monkeypatch.setattr(dev, "sync", lambda *a, **k: calls.append(("sync", *a)))
+    monkeypatch.setattr(dev, "run", lambda *a, **k: calls.append(tuple(map(str, a))))
+    monkeypatch.setattr(dev, "VERBOSE", False)
+    assert dev.main(["demo", "--scripted", "-v"]) == 0
+    assert dev.VERBOSE is True  # the demo has no -v: uv's output is what is asked for
     assert calls[0] == ("sync", *dev.DEMO_SYNC)
-    assert calls[1][1:] == ("demo", "--scripted", "-v")  # after the job: the job's
+    assert calls[1][1:] == ("demo", "--scripted")

@@ -13,7 +13,7 @@ from rxagents.errors import UserError
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-__all__ = ["bind", "build_app", "register"]
+__all__ = ["build_app", "check_address", "register"]
 
 
 def build_app(
@@ -62,28 +62,40 @@ def build_app(
     return create_app(backend=backend, limits=WebLimits(max_input_chars=max_input_chars))
 
 
-def bind(host: str, port: int) -> socket.socket:
-    """The listening socket, bound before anything is announced.
+def check_address(host: str, port: int) -> None:
+    """Refuse, in one line, an address uvicorn could not listen on.
 
-    Binding first turns a bad or taken port into one line of error instead of
-    uvicorn's traceback, and lets ``--port 0`` announce the port it was given.
+    A trial bind (released at once; uvicorn then binds the address itself) turns
+    a bad or taken port into a :class:`UserError` instead of uvicorn's log lines.
 
     Raises:
-        UserError: the port is out of range, or the address cannot be listened on.
+        UserError: the port is out of range, or the address cannot be bound.
     """
     if not 0 <= port <= 65535:
         raise UserError(f"--port must be between 0 and 65535 (0: any free port), got {port}")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-        sock.listen(2048)
-    except OSError as exc:
-        sock.close()
-        reason = exc.strerror or str(exc)
-        raise UserError(f"cannot listen on {host}:{port}: {reason}") from None
-    return sock
+    with socket.socket(family, socket.SOCK_STREAM) as trial:
+        trial.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            trial.bind((host, port))
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise UserError(f"cannot listen on {host}:{port}: {reason}") from None
+
+
+def _announcing_server(config: Any, host: str) -> Any:
+    """A uvicorn server that says "serving on" once its socket is listening."""
+    import uvicorn
+
+    class AnnouncingServer(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started and self.servers and self.servers[0].sockets:
+                port = self.servers[0].sockets[0].getsockname()[1]
+                shown = f"[{host}]" if ":" in host else host
+                typer.echo(f"rxagents: serving on http://{shown}:{port}/ (Ctrl+C stops)")
+
+    return AnnouncingServer(config)
 
 
 def _is_loopback(host: str) -> bool:
@@ -128,7 +140,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Serve agent runs over HTTP: a page, SSE and WebSocket streams (see docs/web.md)."""
         try:
-            listening = bind(host, port)
+            check_address(host, port)
             web_app: Any = build_app(
                 agent,
                 max_concurrent=max_concurrent,
@@ -148,8 +160,5 @@ def register(app: typer.Typer) -> None:
                 "(there is no authentication); put it behind a proxy that authenticates",
                 err=True,
             )
-        bound_port = listening.getsockname()[1]
-        shown_host = f"[{host}]" if ":" in host else host
-        typer.echo(f"rxagents: serving on http://{shown_host}:{bound_port}/ (Ctrl+C stops)")
-        server = uvicorn.Server(uvicorn.Config(web_app, log_level="info"))
-        server.run(sockets=[listening])
+        config = uvicorn.Config(web_app, host=host, port=port, log_level="info")
+        _announcing_server(config, host).run()
