@@ -1,6 +1,7 @@
 """Models: the interface, and the OpenAI, Chat Completions and embedded local implementations."""
 
 from rxagents.models.base import Model, ModelProvider, ModelRequest, OutputSchema, ToolSpec
+from rxagents.models.limits import DEFAULT_STREAM_LIMITS, StreamLimits
 from rxagents.models.local import LOCAL_MODEL_NAME, LocalModel, local_model_available
 from rxagents.models.openai_chat import OpenAIChatCompletionsModel
 from rxagents.models.openai_responses import OpenAIResponsesModel
@@ -13,6 +14,7 @@ from rxagents.models.provider import (
 )
 
 __all__ = [
+    "DEFAULT_STREAM_LIMITS",
     "LOCAL_MODEL_NAME",
     "LocalModel",
     "LocalProvider",
@@ -23,6 +25,7 @@ __all__ = [
     "OpenAIProvider",
     "OpenAIResponsesModel",
     "OutputSchema",
+    "StreamLimits",
     "ToolSpec",
     "default_provider",
     "describe_default_model",
