@@ -13,6 +13,7 @@ from rxagents.web.backend import InMemoryRunBackend, RunBackend, TooManyRuns, Un
 if TYPE_CHECKING:
     from rxagents.web.app import create_app, default_agent, mount_agent
     from rxagents.web.inputs import WebLimits
+    from rxagents.web.security import WebSecurity
 
 __all__ = [
     "InMemoryRunBackend",
@@ -20,6 +21,7 @@ __all__ = [
     "TooManyRuns",
     "UnknownRun",
     "WebLimits",
+    "WebSecurity",
     "create_app",
     "default_agent",
     "mount_agent",
@@ -30,6 +32,7 @@ _LAZY = {
     "default_agent": "rxagents.web.app",
     "mount_agent": "rxagents.web.app",
     "WebLimits": "rxagents.web.inputs",
+    "WebSecurity": "rxagents.web.security",
 }
 
 

@@ -47,3 +47,16 @@ def model_for(
 
 def agent_for(model: Any) -> Agent[Any]:
     return Agent("a", model=model)
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Any], str]]:
+    """Start an ASGI app on uvicorn on an ephemeral 127.0.0.1 port; returns its URL."""
+    from tests.web.support import serving
+
+    with contextlib.ExitStack() as stack:
+
+        def start(app: Any) -> str:
+            return stack.enter_context(serving(app))
+
+        yield start

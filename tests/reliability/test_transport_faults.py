@@ -86,3 +86,11 @@ async def test_a_server_that_refuses_connections(hostile: Start) -> None:
     with pytest.raises(ModelConnectionError, match="could not reach") as caught:
         await Runner.run(agent_for(model), "hi")
     assert caught.value.__context__ is None
+
+
+@pytest.mark.parametrize("media_type", ["application/json", "text/html"])
+async def test_a_body_that_is_not_an_event_stream(media_type: str, hostile: Start) -> None:
+    page = b"<html>sign in</html>" if media_type == "text/html" else b'{"ok": true}'
+    server = hostile(lambda _: Plan(headers={"content-type": media_type}, chunks=[page]))
+    with pytest.raises(ModelBehaviorError, match="not a server-sent event stream"):
+        await Runner.run(agent_for(model_for("chat", server)), "hi")
