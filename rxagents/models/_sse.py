@@ -63,6 +63,8 @@ class SSEDecoder:
         """The payloads of the events completed by ``text``."""
         if self._held_cr or "\r" in text:
             text = self._normalize(text)
+        if not text:
+            return []  # an empty piece would hide a blank line split across reads
         parts = self._parts
         if parts:
             ends = text.find("\n\n") >= 0 or (text[:1] == "\n" and parts[-1][-1:] == "\n")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from rxagents import Runner
@@ -33,6 +33,7 @@ def _decode(reads: list[str], cap: int) -> list[str]:
     st.integers(min_value=1, max_value=997),
     st.booleans(),
 )
+@example([1], 1, True)  # "\r" then "\n" in separate reads: the blank line spans four reads
 def test_events_under_the_cap_decode_whatever_the_read_size(
     sizes: list[int], read: int, crlf: bool
 ) -> None:
