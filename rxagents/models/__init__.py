@@ -1,4 +1,12 @@
-"""Models: the interface, and the OpenAI, Chat Completions and embedded local implementations."""
+"""Models: the interface, one Responses-event builder, providers, and the implementations.
+
+Public modules: :mod:`~rxagents.models.base` (the :class:`Model` protocol and
+:class:`ModelRequest`), :mod:`~rxagents.models.response_builder` (the one place
+Responses stream events are built), :mod:`~rxagents.models.provider` (which model
+runs a name), :mod:`~rxagents.models.openai_responses`,
+:mod:`~rxagents.models.openai_chat`, :mod:`~rxagents.models.local` and
+:mod:`~rxagents.models.scripted`. Modules starting with ``_`` are plumbing.
+"""
 
 from rxagents.models.base import Model, ModelProvider, ModelRequest, OutputSchema, ToolSpec
 from rxagents.models.limits import DEFAULT_STREAM_LIMITS, StreamLimits
@@ -12,6 +20,8 @@ from rxagents.models.provider import (
     describe_default_model,
     describe_model,
 )
+from rxagents.models.response_builder import ResponseBuilder, response_usage
+from rxagents.models.scripted import ScriptedModel, ScriptStep
 
 __all__ = [
     "DEFAULT_STREAM_LIMITS",
@@ -25,10 +35,14 @@ __all__ = [
     "OpenAIProvider",
     "OpenAIResponsesModel",
     "OutputSchema",
+    "ResponseBuilder",
+    "ScriptStep",
+    "ScriptedModel",
     "StreamLimits",
     "ToolSpec",
     "default_provider",
     "describe_default_model",
     "describe_model",
     "local_model_available",
+    "response_usage",
 ]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from rxagents.web.backend import InMemoryRunBackend, RunBackend, TooManyRuns, UnknownRun
 
 if TYPE_CHECKING:
-    from rxagents.web.app import create_app, default_agent, mount_agent
+    from rxagents.web.app import create_app, default_agent, mount_agent, mount_agui, mount_chat
     from rxagents.web.inputs import WebLimits
     from rxagents.web.security import WebSecurity
 
@@ -25,12 +25,16 @@ __all__ = [
     "create_app",
     "default_agent",
     "mount_agent",
+    "mount_agui",
+    "mount_chat",
 ]
 
 _LAZY = {
     "create_app": "rxagents.web.app",
     "default_agent": "rxagents.web.app",
     "mount_agent": "rxagents.web.app",
+    "mount_agui": "rxagents.web.app",
+    "mount_chat": "rxagents.web.app",
     "WebLimits": "rxagents.web.inputs",
     "WebSecurity": "rxagents.web.security",
 }
