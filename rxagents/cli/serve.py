@@ -13,7 +13,19 @@ from rxagents.errors import UserError
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-__all__ = ["build_app", "check_address", "register"]
+    from rxagents.web.security import WebSecurity
+
+__all__ = [
+    "TOKEN_ENV",
+    "allowed_hosts_for",
+    "build_app",
+    "check_address",
+    "register",
+    "serving_line",
+]
+
+TOKEN_ENV = "RXAGENTS_SERVE_TOKEN"
+"""The environment variable ``--token`` defaults to."""
 
 
 def build_app(
@@ -24,6 +36,7 @@ def build_app(
     ttl: float = 600.0,
     max_input_chars: int = 32_000,
     redis_url: str | None = None,
+    security: WebSecurity | None = None,
 ) -> FastAPI:
     """The app ``rxagents serve`` runs: an in-memory backend for the agent of ``agent_spec``.
 
@@ -36,6 +49,7 @@ def build_app(
         max_input_chars: longest accepted prompt.
         redis_url: queue runs in this Redis for `rxagents worker`s instead of running
             them here (see docs/redis.md); the agent is then the workers' business.
+        security: Host, Origin and token rules (default: loopback names only, no token).
 
     Raises:
         UserError: the web extra is missing, or the agent spec or a limit is wrong.
@@ -54,12 +68,29 @@ def build_app(
             raise UserError("with --redis the runs execute on workers: give --agent to them")
         from rxagents.redis.backend import create_redis_app
 
-        return create_redis_app(redis_url, limits=WebLimits(max_input_chars=max_input_chars))
+        return create_redis_app(
+            redis_url, limits=WebLimits(max_input_chars=max_input_chars), security=security
+        )
     from rxagents.cli._agent_loader import load_agent_source
 
     agent = load_agent_source(agent_spec) if agent_spec else default_agent()
     backend = InMemoryRunBackend(agent, max_concurrent=max_concurrent, max_runs=max_runs, ttl=ttl)
-    return create_app(backend=backend, limits=WebLimits(max_input_chars=max_input_chars))
+    return create_app(
+        backend=backend, limits=WebLimits(max_input_chars=max_input_chars), security=security
+    )
+
+
+def allowed_hosts_for(host: str, extra: list[str]) -> tuple[str, ...]:
+    """The Host names to accept when bound to ``host``: a name bound to, and ``extra``.
+
+    IP addresses and ``localhost`` are always accepted (DNS rebinding needs a name).
+    """
+    names = [name.strip().lower() for name in extra if name.strip()]
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        names.append(host.lower())
+    return tuple(dict.fromkeys(names))
 
 
 def check_address(host: str, port: int) -> None:
@@ -83,8 +114,15 @@ def check_address(host: str, port: int) -> None:
             raise UserError(f"cannot listen on {host}:{port}: {reason}") from None
 
 
-def _announcing_server(config: Any, host: str) -> Any:
-    """A uvicorn server that says "serving on" once its socket is listening."""
+def serving_line(host: str, port: int, token: bool) -> str:
+    """What ``rxagents serve`` prints once it listens."""
+    shown = f"[{host}]" if ":" in host else host
+    suffix = " (token required)" if token else ""
+    return f"rxagents: serving on http://{shown}:{port}/{suffix} (Ctrl+C stops)"
+
+
+def _announcing_server(config: Any, token: bool) -> Any:
+    """A uvicorn server that prints :func:`serving_line` once its socket is listening."""
     import uvicorn
 
     class AnnouncingServer(uvicorn.Server):
@@ -92,8 +130,7 @@ def _announcing_server(config: Any, host: str) -> Any:
             await super().startup(sockets=sockets)
             if self.started and self.servers and self.servers[0].sockets:
                 port = self.servers[0].sockets[0].getsockname()[1]
-                shown = f"[{host}]" if ":" in host else host
-                typer.echo(f"rxagents: serving on http://{shown}:{port}/ (Ctrl+C stops)")
+                typer.echo(serving_line(config.host, port, token))
 
     return AnnouncingServer(config)
 
@@ -137,10 +174,40 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(help="Queue runs in Redis for `rxagents worker`s (redis://...)."),
         ] = None,
+        allowed_host: Annotated[
+            list[str] | None,
+            typer.Option(
+                help="A host name clients use to reach the server (repeatable); IP addresses "
+                "and localhost are always accepted, other Host headers answer 421."
+            ),
+        ] = None,
+        allowed_origin: Annotated[
+            list[str] | None,
+            typer.Option(
+                help="An origin (https://app.example) allowed to make cross-site requests "
+                "(repeatable); other sites are refused."
+            ),
+        ] = None,
+        token: Annotated[
+            str | None,
+            typer.Option(
+                envvar=TOKEN_ENV,
+                show_envvar=True,
+                help="A bearer token every API request must send (open the page as "
+                "/?token=... once).",
+            ),
+        ] = None,
     ) -> None:
         """Serve agent runs over HTTP: a page, SSE and WebSocket streams (see docs/web.md)."""
         try:
             check_address(host, port)
+            from rxagents.web.security import WebSecurity
+
+            security = WebSecurity(
+                allowed_hosts=allowed_hosts_for(host, allowed_host or []),
+                allowed_origins=tuple(allowed_origin or ()),
+                token=token or None,
+            )
             web_app: Any = build_app(
                 agent,
                 max_concurrent=max_concurrent,
@@ -148,17 +215,19 @@ def register(app: typer.Typer) -> None:
                 ttl=ttl,
                 max_input_chars=max_input_chars,
                 redis_url=redis,
+                security=security,
             )
         except UserError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
         import uvicorn
 
-        if not _is_loopback(host):
+        if not _is_loopback(host) and token is None:
             typer.echo(
-                f"warning: listening on {host}: anyone who can reach it can start runs "
-                "(there is no authentication); put it behind a proxy that authenticates",
+                f"warning: listening on {host} without a token: anyone who can reach it can "
+                f"start runs; set --token (or {TOKEN_ENV}) or put it behind a proxy that "
+                "authenticates",
                 err=True,
             )
         config = uvicorn.Config(web_app, host=host, port=port, log_level="info")
-        _announcing_server(config, host).run()
+        _announcing_server(config, token is not None).run()

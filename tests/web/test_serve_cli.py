@@ -11,7 +11,7 @@ import uvicorn
 from typer.testing import CliRunner
 
 from rxagents.cli import app as cli_app
-from rxagents.cli.serve import build_app
+from rxagents.cli.serve import build_app, serving_line
 from rxagents.web import InMemoryRunBackend
 from tests.web.test_sse import read_sse, run_events, start_run, text_of
 
@@ -88,9 +88,29 @@ def test_serve_command_passes_its_options(
 
 def test_serve_warns_when_listening_beyond_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(uvicorn.Server, "run", lambda server, sockets=None: None)
-    result = CliRunner().invoke(cli_app, ["serve", "--host", "0.0.0.0", "--port", "0"])
+    result = CliRunner().invoke(
+        cli_app, ["serve", "--host", "0.0.0.0", "--port", "0"], env={"RXAGENTS_SERVE_TOKEN": ""}
+    )
     assert result.exit_code == 0, result.output
-    assert "no authentication" in result.output
+    assert "without a token" in result.output and "--token" in result.output
+
+
+def test_serve_does_not_warn_with_a_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[Any] = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server, sockets=None: calls.append(server))
+    token = "t0ken-abcdefghijklmnop"
+    result = CliRunner().invoke(
+        cli_app,
+        ["serve", "--host", "0.0.0.0", "--port", "0", "--allowed-host", "agents.example"],
+        env={"RXAGENTS_SERVE_TOKEN": token},
+    )
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.output and token not in result.output
+    # Printed once uvicorn listens (the run above was stubbed): this line, keyless.
+    line = serving_line("0.0.0.0", 8000, token=True)
+    assert line.endswith("(token required) (Ctrl+C stops)") and token not in line
+    security = calls[0].config.app.user_middleware[0].kwargs["security"]
+    assert security.token == token and security.allowed_hosts == ("agents.example",)
 
 
 def test_serve_reports_a_bad_agent_spec(tmp_path: Path) -> None:
