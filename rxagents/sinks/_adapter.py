@@ -74,9 +74,9 @@ class _RunState:
 class EventAdapter(Generic[Out]):
     """Cuts a run's events into protocol hooks; subclasses return their messages from them.
 
-    Feed every event to :meth:`feed`, then call exactly one of :meth:`completed`,
-    :meth:`failed` or :meth:`cancelled`. Each returns the protocol messages to send,
-    in order. Open text and an open turn are always closed before the run's end.
+    Feed every event to :meth:`feed`; if the stream fails, call :meth:`failed`, or
+    :meth:`cancelled` for :class:`~rxagents.errors.RunCancelled`. Each returns the
+    protocol messages to send, in order. Open text and an open turn are always closed before the run's end.
     Events of sub-runs (agents used as tools) go to :meth:`on_nested`.
     """
 
@@ -109,11 +109,6 @@ class EventAdapter(Generic[Out]):
             self.on_restarted(event.attempt, event.reason)
             self._state = _RunState()
         return out
-
-    def completed(self) -> list[Out]:
-        """The messages after the stream completed (nothing by default)."""
-        self._out = []
-        return self._out
 
     def failed(self, error: BaseException) -> list[Out]:
         """The messages for a run that failed with ``error``."""
