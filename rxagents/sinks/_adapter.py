@@ -76,8 +76,9 @@ class EventAdapter(Generic[Out]):
 
     Feed every event to :meth:`feed`; if the stream fails, call :meth:`failed`, or
     :meth:`cancelled` for :class:`~rxagents.errors.RunCancelled`. Each returns the
-    protocol messages to send, in order. Open text and an open turn are always closed before the run's end.
-    Events of sub-runs (agents used as tools) go to :meth:`on_nested`.
+    protocol messages to send, in order. Open text and an open turn are always
+    closed before the run's end. Events of sub-runs (agents used as tools) go to
+    :meth:`on_nested`.
     """
 
     def __init__(self) -> None:
