@@ -20,7 +20,7 @@ from rxagents import (
     input_guardrail,
     output_guardrail,
 )
-from rxagents.errors import UserError
+from rxagents.errors import ToolExecutionError, UserError
 from rxagents.events import RunCompletedStreamEvent, StreamEvent
 from rxagents.models.base import ModelRequest
 from rxagents.testing import ScriptedModel, text, tool_call
@@ -291,3 +291,68 @@ async def test_guardrail_results_travel_as_json_with_the_completed_event() -> No
             "output_info": "{'reason': 'homework'}",
         }
     ]
+
+
+async def test_a_trip_cancels_the_tools_of_the_first_turn_and_the_other_guardrails() -> None:
+    tool_started, cancelled = asyncio.Event(), []
+
+    @function_tool
+    async def slow() -> str:
+        """Takes forever."""
+        tool_started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.append("tool")
+            raise
+        return "never"
+
+    @input_guardrail
+    async def undecided(ctx: RunContext[Any], agent: Agent[Any], input: Any) -> Any:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.append("undecided guardrail")
+            raise
+        return GuardrailFunctionOutput(output_info=None, tripwire_triggered=False)
+
+    @input_guardrail
+    async def tripping(ctx: RunContext[Any], agent: Agent[Any], input: Any) -> Any:
+        await tool_started.wait()
+        return GuardrailFunctionOutput(output_info=None, tripwire_triggered=True)
+
+    model = ScriptedModel([[tool_call("slow", {})], [text("x")]])
+    agent = Agent("a", model=model, tools=[slow], input_guardrails=[undecided, tripping])
+    with pytest.raises(InputGuardrailTripwireTriggered) as caught:
+        await Runner.run(agent, "hi")
+    assert caught.value.guardrail_result.guardrail is tripping
+    assert sorted(cancelled) == ["tool", "undecided guardrail"]
+
+
+async def test_an_agent_used_as_a_tool_runs_its_input_guardrails_on_the_tool_input() -> None:
+    seen: list[Any] = []
+
+    @input_guardrail
+    def no_french(ctx: RunContext[Any], agent: Agent[Any], input: Any) -> Any:
+        seen.append(input)
+        return GuardrailFunctionOutput(output_info=None, tripwire_triggered="bonjour" in input)
+
+    helper = Agent("helper", model=ScriptedModel([[text("x")]]), input_guardrails=[no_french])
+    boss = Agent(
+        "boss",
+        tools=[helper.as_tool()],
+        model=ScriptedModel([[tool_call("helper", {"input": "bonjour"})], [text("y")]]),
+    )
+    result = await Runner.run(boss, "hi")
+    assert seen == ["bonjour"]
+    [output] = [i for i in result.new_items if i.type == "tool_call_output_item"]
+    assert output.is_error and "InputGuardrailTripwireTriggered" in output.output
+    fresh = helper.clone(model=ScriptedModel([[text("x")]]))
+    strict = Agent(
+        "boss",
+        tools=[fresh.as_tool()],
+        tool_error_behavior="raise",
+        model=ScriptedModel([[tool_call("helper", {"input": "bonjour"})]]),
+    )
+    with pytest.raises(ToolExecutionError, match="InputGuardrailTripwireTriggered"):
+        await Runner.run(strict, "hi")
