@@ -19,7 +19,12 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    CancelledError,
+    is_cancelled_exception,
+)
 
 with workflow.unsafe.imports_passed_through():
     from rxagents.temporal._types import (
@@ -49,16 +54,22 @@ class AgentRunWorkflow:
     async def run(self, run: RunInput) -> dict[str, Any]:
         try:
             return await self._run(run)
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, ActivityError) as exc:
+            if not is_cancelled_exception(exc):
+                return await self._failed(run, exc)
+            # Cancelled while awaiting an activity (asyncio's CancelledError, or an
+            # ActivityError caused by Temporal's): end the stream; the workflow ends
+            # cancelled, not failed.
             await self._emit(run, "cancelled", {})
-            raise
-        except ActivityError as exc:
-            cause: Any = exc.cause
-            details = list(getattr(cause, "details", None) or [])
-            error = details[0] if details and isinstance(details[0], str) else None
-            message = str(cause) if cause is not None else str(exc)
-            await self._emit(run, "error", {"error": error, "message": message})
-            raise ApplicationError(message, type=NON_RETRYABLE, non_retryable=True) from None
+            raise CancelledError("the run was cancelled") from None
+
+    async def _failed(self, run: RunInput, exc: BaseException) -> dict[str, Any]:
+        cause: Any = getattr(exc, "cause", None)
+        details = list(getattr(cause, "details", None) or [])
+        error = details[0] if details and isinstance(details[0], str) else None
+        message = str(cause) if cause is not None else str(exc)
+        await self._emit(run, "error", {"error": error, "message": message})
+        raise ApplicationError(message, type=NON_RETRYABLE, non_retryable=True) from None
 
     async def _run(self, run: RunInput) -> dict[str, Any]:
         conversation: list[dict[str, Any]] = (

@@ -10,6 +10,7 @@ character every 25 ms (long enough to kill a worker mid-turn).
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator
 from typing import Any
@@ -37,8 +38,9 @@ def record(note: str) -> str:
 
 
 @function_tool
-def lookup(q: str) -> str:
-    """Look a question up."""
+async def lookup(q: str) -> str:
+    """Look a question up (slower than ``record``, so outputs come in call order)."""
+    await asyncio.sleep(0.2)
     return f"notes on {q}"
 
 
