@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -12,7 +13,19 @@ from rxagents.errors import UserError
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-__all__ = ["build_app", "register"]
+__all__ = ["TemporalOptions", "build_app", "register"]
+
+
+@dataclass(frozen=True)
+class TemporalOptions:
+    """Where ``rxagents serve --temporal`` starts its runs."""
+
+    address: str
+    namespace: str = "default"
+    task_queue: str = "rxagents"
+    tls: bool = False
+    api_key: str | None = field(default=None, repr=False)
+    heartbeat_timeout: float = 10.0
 
 
 def build_app(
@@ -23,6 +36,7 @@ def build_app(
     ttl: float = 600.0,
     max_input_chars: int = 32_000,
     redis_url: str | None = None,
+    temporal: TemporalOptions | None = None,
 ) -> FastAPI:
     """The app ``rxagents serve`` runs: an in-memory backend for the agent of ``agent_spec``.
 
@@ -35,6 +49,9 @@ def build_app(
         max_input_chars: longest accepted prompt.
         redis_url: queue runs in this Redis for `rxagents worker`s instead of running
             them here (see docs/redis.md); the agent is then the workers' business.
+        temporal: start runs as workflows on this Temporal cluster for
+            `rxagents worker --temporal`s (see docs/temporal.md); ``redis_url`` is then
+            where their events are read (default ``redis://127.0.0.1:6379/0``).
 
     Raises:
         UserError: the web extra is missing, or the agent spec or a limit is wrong.
@@ -48,6 +65,25 @@ def build_app(
             f"rxagents serve needs the web extra ({exc.name} is missing): "
             "pip install 'rxagents[web]'"
         ) from exc
+    if temporal is not None:
+        if agent_spec:
+            raise UserError("with --temporal the runs execute on workers: give --agent to them")
+        from rxagents.cli._temporal import DEFAULT_EVENTS_REDIS, missing_extra
+
+        try:
+            from rxagents.temporal.backend import create_temporal_app
+        except ImportError as exc:
+            raise missing_extra(exc) from None
+        return create_temporal_app(
+            temporal.address,
+            redis_url or DEFAULT_EVENTS_REDIS,
+            namespace=temporal.namespace,
+            task_queue=temporal.task_queue,
+            tls=temporal.tls,
+            api_key=temporal.api_key,
+            heartbeat_timeout=temporal.heartbeat_timeout,
+            limits=WebLimits(max_input_chars=max_input_chars),
+        )
     if redis_url is not None:
         if agent_spec:
             raise UserError("with --redis the runs execute on workers: give --agent to them")
@@ -98,8 +134,40 @@ def register(app: typer.Typer) -> None:
         ] = 32_000,
         redis: Annotated[
             str | None,
-            typer.Option(help="Queue runs in Redis for `rxagents worker`s (redis://...)."),
+            typer.Option(
+                help="Queue runs in Redis for `rxagents worker`s (redis://...); with "
+                "--temporal, where the runs' events are read."
+            ),
         ] = None,
+        temporal: Annotated[
+            str | None,
+            typer.Option(
+                help="Start durable runs on the Temporal frontend at HOST:PORT for "
+                "`rxagents worker --temporal`s (docs/temporal.md)."
+            ),
+        ] = None,
+        task_queue: Annotated[
+            str, typer.Option(help="With --temporal: the workers' task queue.")
+        ] = "rxagents",
+        namespace: Annotated[
+            str, typer.Option(help="With --temporal: the Temporal namespace.")
+        ] = "default",
+        tls: Annotated[bool, typer.Option(help="With --temporal: connect with TLS.")] = False,
+        temporal_api_key: Annotated[
+            str | None,
+            typer.Option(
+                envvar="TEMPORAL_API_KEY",
+                show_default=False,
+                help="With --temporal: an API key (Temporal Cloud; implies TLS).",
+            ),
+        ] = None,
+        heartbeat_timeout: Annotated[
+            float,
+            typer.Option(
+                help="With --temporal: seconds of silence after which a worker counts as "
+                "lost and its model turn or tool call is retried on another."
+            ),
+        ] = 10.0,
     ) -> None:
         """Serve agent runs over HTTP: a page, SSE and WebSocket streams (see docs/web.md)."""
         try:
@@ -110,6 +178,11 @@ def register(app: typer.Typer) -> None:
                 ttl=ttl,
                 max_input_chars=max_input_chars,
                 redis_url=redis,
+                temporal=TemporalOptions(
+                    temporal, namespace, task_queue, tls, temporal_api_key, heartbeat_timeout
+                )
+                if temporal
+                else None,
             )
         except UserError as exc:
             typer.echo(f"error: {exc}", err=True)

@@ -1,4 +1,4 @@
-"""`rxagents worker`: run queued agent runs from Redis and publish their events."""
+"""`rxagents worker`: run agent runs (queued in Redis, or on Temporal), publish their events."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from rxagents.agent import Agent
+from rxagents.cli._temporal import DEFAULT_EVENTS_REDIS, run_temporal_worker
 from rxagents.cli.agent_loader import load_agent_source
 from rxagents.errors import AgentsError, UserError
 
@@ -56,9 +57,13 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def worker(
         redis: Annotated[
-            str,
-            typer.Option(help="Redis URL, e.g. redis://:password@host:6379/0 (rediss:// for TLS)."),
-        ],
+            str | None,
+            typer.Option(
+                help="Redis URL, e.g. redis://:password@host:6379/0 (rediss:// for TLS): the "
+                "run queue, or with --temporal where events are published "
+                f"(default then {DEFAULT_EVENTS_REDIS})."
+            ),
+        ] = None,
         agent: Annotated[
             str | None,
             typer.Option(
@@ -83,8 +88,63 @@ def register(app: typer.Typer) -> None:
         ] = 3600.0,
         maxlen: Annotated[int, typer.Option(help="Events kept per run at most.")] = 100_000,
         max_turns: Annotated[int, typer.Option(help="Model calls allowed per run.")] = 10,
+        temporal: Annotated[
+            str | None,
+            typer.Option(
+                help="Serve durable runs from the Temporal frontend at HOST:PORT instead "
+                "(docs/temporal.md)."
+            ),
+        ] = None,
+        task_queue: Annotated[
+            str, typer.Option(help="With --temporal: the task queue to serve.")
+        ] = "rxagents",
+        namespace: Annotated[
+            str, typer.Option(help="With --temporal: the Temporal namespace.")
+        ] = "default",
+        tls: Annotated[bool, typer.Option(help="With --temporal: connect with TLS.")] = False,
+        temporal_api_key: Annotated[
+            str | None,
+            typer.Option(
+                envvar="TEMPORAL_API_KEY",
+                show_default=False,
+                help="With --temporal: an API key (Temporal Cloud; implies TLS).",
+            ),
+        ] = None,
+        sticky_timeout: Annotated[
+            float,
+            typer.Option(
+                help="With --temporal: seconds a run waits for the worker that last ran "
+                "its workflow before any worker takes it."
+            ),
+        ] = 5.0,
     ) -> None:
-        """Take runs queued by `rxagents serve --redis` and publish their events (docs/redis.md)."""
+        """Take runs queued by `rxagents serve --redis` (docs/redis.md), or with --temporal
+        durable runs started by `rxagents serve --temporal` (docs/temporal.md)."""
+        if temporal is not None:
+            try:
+                run_temporal_worker(
+                    temporal,
+                    load_agent_source(agent) if agent else _default_agent(),
+                    redis_url=redis or DEFAULT_EVENTS_REDIS,
+                    task_queue=task_queue,
+                    namespace=namespace,
+                    concurrency=concurrency,
+                    tls=tls,
+                    api_key=temporal_api_key,
+                    ttl=ttl,
+                    maxlen=maxlen,
+                    sticky_timeout=sticky_timeout,
+                )
+            except UserError as exc:
+                typer.echo(f"error: {exc}", err=True)
+                raise typer.Exit(2) from None
+            except AgentsError as exc:
+                typer.echo(f"error: {exc}", err=True)
+                raise typer.Exit(1) from None
+            return
+        if redis is None:
+            typer.echo("error: give --redis URL (a run queue) or --temporal HOST:PORT", err=True)
+            raise typer.Exit(2)
         try:
             from rxagents.redis import connect
             from rxagents.redis.worker import RedisWorker

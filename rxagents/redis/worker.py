@@ -273,6 +273,7 @@ class RedisWorker(Serving):
         self._tasks.discard(task)
         self._slot.set()
 
+
 def _factory_of(agent: AgentSource) -> Callable[[], Agent[Any]]:
     if isinstance(agent, Agent):
         fixed = agent

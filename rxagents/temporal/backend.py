@@ -88,6 +88,7 @@ def create_temporal_app(
     prefix: str = "rxagents",
     tls: bool = False,
     api_key: str | None = None,
+    heartbeat_timeout: float = 10.0,
     limits: WebLimits | None = None,
 ) -> FastAPI:
     """The web app of ``rxagents serve --temporal HOST:PORT``: runs are workflows.
@@ -100,6 +101,9 @@ def create_temporal_app(
 
     async def connect_runs() -> TemporalRuns:
         client = await connect_temporal(address, namespace=namespace, tls=tls, api_key=api_key)
-        return TemporalRuns(client, connect(redis_url), task_queue=task_queue, prefix=prefix)
+        return TemporalRuns(
+            client, connect(redis_url), task_queue=task_queue, prefix=prefix,
+            heartbeat_timeout=heartbeat_timeout,
+        )  # fmt: skip
 
     return create_app(backend=TemporalBackend(connect_runs, owns_clients=True), limits=limits)

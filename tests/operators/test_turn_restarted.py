@@ -1,0 +1,88 @@
+"""A durable run's restarted turn: accumulate() and partial outputs drop the abandoned attempt."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rxagents import Agent, Runner, function_tool
+from rxagents.events import StreamEvent, TurnRestartedStreamEvent
+from rxagents.snapshot import RunAccumulator
+from rxagents.testing import ScriptedModel, text, tool_call
+from rxagents.testing.grammar import assert_valid_run
+
+
+@function_tool
+def lookup(q: str) -> str:
+    """Look up."""
+    return f"notes on {q}"
+
+
+
+async def _run_events(turn2: str = "It is sunny and warm today.") -> list[StreamEvent]:
+    model = ScriptedModel(
+        [
+            [text("Let me check. ", chunk_size=3), tool_call("lookup", {"q": "x"}, call_id="c1")],
+            [text(turn2, chunk_size=2)],
+        ]
+    )
+    agent = Agent("a", tools=[lookup], model=model)
+    return [e async for e in Runner.run_streamed(agent, "weather?")]
+
+
+def _renumbered(events: list[Any], start: int, run_id: str) -> list[Any]:
+    return [
+        e.model_copy(update={"sequence_number": start + i, "run_id": run_id})
+        for i, e in enumerate(events)
+    ]
+
+
+def _with_restart(events: list[Any], cut: int, abandoned: list[Any]) -> list[Any]:
+    """``events`` whose second turn ran ``abandoned`` (the first ``cut`` events of an
+    attempt), then was restarted and ran whole."""
+    turn2 = max(i for i, e in enumerate(events) if getattr(e, "name", "") == "tool_output") + 1
+    head, tail = events[:turn2], events[turn2:]
+    run_id = events[0].run_id
+    attempt = abandoned[turn2:-1]  # the turn, up to the abandoned run's completion
+    partial = _renumbered(attempt[:cut], turn2, run_id)
+    restart = TurnRestartedStreamEvent(
+        run_id=run_id, sequence_number=turn2 + len(partial), turn=2, attempt=2,
+        discard_from=turn2, reason="worker lost",
+    )  # fmt: skip
+    return [*head, *partial, restart, *_renumbered(tail, turn2 + len(partial) + 1, run_id)]
+
+
+def _fold(events: list[Any]) -> Any:
+    acc = RunAccumulator()
+    snapshots = [acc.add(e) for e in events]
+    return snapshots
+
+
+@settings(max_examples=30, deadline=None)
+@given(cut=st.integers(min_value=0, max_value=40))
+async def test_the_final_snapshot_equals_a_run_without_the_crash(cut: int) -> None:
+    clean = await _run_events()
+    abandoned = await _run_events("Something else entirely, half written")
+    crashed = _with_restart(clean, cut, abandoned)
+    assert_valid_run(crashed)
+    want, got = _fold(clean)[-1], _fold(crashed)[-1]
+    assert got.text == want.text == "Let me check. It is sunny and warm today."
+    assert [i.model_dump(mode="json") for i in got.items] == [
+        i.model_dump(mode="json") for i in want.items
+    ]
+    assert got.turn_count == want.turn_count == 2
+    assert got.usage == want.usage
+    assert got.final_output == want.final_output
+
+
+async def test_snapshots_before_the_restart_keep_the_abandoned_text() -> None:
+    clean = await _run_events()
+    abandoned = await _run_events("Something else entirely, half written")
+    crashed = _with_restart(clean, 12, abandoned)
+    snapshots = _fold(crashed)
+    at = next(i for i, e in enumerate(crashed) if e.type == "turn_restarted")
+    assert "Something" in snapshots[at - 1].text
+    assert snapshots[at].text == "Let me check. "
+    assert "Something" not in snapshots[-1].text
