@@ -2,8 +2,8 @@
 
 Their models answer from the request alone, as a real model does: a turn that runs
 again on another worker gets the same answer. ``make_agent``: turn 1 calls
-``record`` (a side effect: a line appended to the file named by
-``RXAGENTS_SIDE_EFFECTS``) and ``lookup`` in parallel; turn 2 streams
+``record`` (a side effect: a line ``<pid> <note>`` appended to the file named
+by ``RXAGENTS_SIDE_EFFECTS``) and ``lookup`` in parallel; turn 2 streams
 :func:`reply_for` the input. Inputs starting with ``slow:`` stream turn 2 one
 character every 25 ms (long enough to kill a worker mid-turn).
 """
@@ -33,7 +33,7 @@ def record(note: str) -> str:
     path = os.environ.get("RXAGENTS_SIDE_EFFECTS")
     if path:
         with open(path, "a", encoding="utf-8") as file:
-            file.write(note + "\n")
+            file.write(f"{os.getpid()} {note}\n")
     return f"recorded {note}"
 
 
