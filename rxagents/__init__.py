@@ -11,10 +11,22 @@ Example:
 from rxagents.agent import Agent, Handoff, handoff
 from rxagents.context import RunContext
 from rxagents.model_settings import ModelSettings
-from rxagents.result import RunResult, Usage
+from rxagents.result import RunResult
 from rxagents.run import RunHandle, Runner, RunStream
 from rxagents.snapshot import RunSnapshot
 from rxagents.tools import FunctionTool, function_tool
+from rxagents.usage import Usage
+
+
+def _display_in_notebook(stream: RunStream) -> object:
+    # The package's face sits above every layer: it hands the run loop's RunStream the
+    # notebook sink's live view, imported only when a notebook displays a stream.
+    from rxagents.sinks.notebook import display_run
+
+    return display_run(stream)
+
+
+RunStream.notebook_display = _display_in_notebook
 
 __all__ = [
     "Agent",

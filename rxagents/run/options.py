@@ -9,48 +9,11 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from rxagents.agent import Agent, Handoff
+from rxagents.agent import validate_agent_graph
 from rxagents.errors import ModelBehaviorError, UserError
 from rxagents.models.base import OutputSchema
 
 __all__ = ["OutputSpec", "output_spec", "validate_agent_graph"]
-
-
-def validate_agent_graph(agent: Agent[Any], max_turns: int) -> None:
-    """Raise :class:`UserError` for configuration that would fail mid-run."""
-    if not isinstance(max_turns, int) or max_turns < 1:
-        raise UserError(f"max_turns must be an integer >= 1, got {max_turns!r}")
-    seen: set[int] = set()
-    todo: list[Agent[Any]] = [agent]
-    while todo:
-        current = todo.pop()
-        if not isinstance(current, Agent):
-            raise UserError(f"expected an Agent, got {type(current).__name__}: {current!r}")
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        names: dict[str, str] = {}
-        for tool in current.tools:
-            _claim(names, tool.name, "tool", current)
-        for entry in current.handoffs:
-            target = entry.agent if isinstance(entry, Handoff) else entry
-            if not isinstance(target, Agent) or not getattr(target, "name", None):
-                raise UserError(
-                    f"agent {current.name!r} has a handoff target without a name ({target!r}); "
-                    "pass Agent instances with a non-empty name"
-                )
-        for h in current.get_handoffs():
-            _claim(names, h.tool_name, "handoff", current)
-            todo.append(h.agent)
-
-
-def _claim(names: dict[str, str], name: str, kind: str, agent: Agent[Any]) -> None:
-    if name in names:
-        raise UserError(
-            f"agent {agent.name!r} offers two tools named {name!r} ({names[name]} and {kind}); "
-            "rename one with function_tool(name=...) or handoff(..., tool_name_override=...)"
-        )
-    names[name] = kind
 
 
 @dataclass(frozen=True)
