@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
 from rxagents.errors import UserError
 
-__all__ = ["DEFAULT_EVENTS_REDIS", "missing_extra", "run_temporal_worker"]
+__all__ = [
+    "DEFAULT_EVENTS_REDIS",
+    "ApiKeyOption",
+    "HeartbeatOption",
+    "NamespaceOption",
+    "StickyOption",
+    "TaskQueueOption",
+    "TlsOption",
+    "missing_extra",
+    "run_temporal_worker",
+]
 
 DEFAULT_EVENTS_REDIS = "redis://127.0.0.1:6379/0"
 """Where durable runs publish their events when ``--redis`` is not given."""
@@ -90,3 +100,31 @@ def run_temporal_worker(
             await redis.aclose()
 
     asyncio.run(main())
+
+
+# The options `worker` and `serve` share with --temporal (defined once, here).
+TaskQueueOption = Annotated[str, typer.Option(help="With --temporal: the task queue.")]
+NamespaceOption = Annotated[str, typer.Option(help="With --temporal: the Temporal namespace.")]
+TlsOption = Annotated[bool, typer.Option(help="With --temporal: connect with TLS.")]
+ApiKeyOption = Annotated[
+    str | None,
+    typer.Option(
+        envvar="TEMPORAL_API_KEY",
+        show_default=False,
+        help="With --temporal: an API key (Temporal Cloud; implies TLS).",
+    ),
+]
+StickyOption = Annotated[
+    float,
+    typer.Option(
+        help="With --temporal: seconds a run waits for the worker that last ran its "
+        "workflow before any worker takes it."
+    ),
+]
+HeartbeatOption = Annotated[
+    float,
+    typer.Option(
+        help="With --temporal: seconds of silence after which a worker counts as lost and "
+        "its model turn or tool call is retried on another."
+    ),
+]

@@ -8,6 +8,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from rxagents.cli._temporal import (
+    ApiKeyOption,
+    HeartbeatOption,
+    NamespaceOption,
+    TaskQueueOption,
+    TlsOption,
+)
 from rxagents.errors import UserError
 
 if TYPE_CHECKING:
@@ -146,28 +153,11 @@ def register(app: typer.Typer) -> None:
                 "`rxagents worker --temporal`s (docs/temporal.md)."
             ),
         ] = None,
-        task_queue: Annotated[
-            str, typer.Option(help="With --temporal: the workers' task queue.")
-        ] = "rxagents",
-        namespace: Annotated[
-            str, typer.Option(help="With --temporal: the Temporal namespace.")
-        ] = "default",
-        tls: Annotated[bool, typer.Option(help="With --temporal: connect with TLS.")] = False,
-        temporal_api_key: Annotated[
-            str | None,
-            typer.Option(
-                envvar="TEMPORAL_API_KEY",
-                show_default=False,
-                help="With --temporal: an API key (Temporal Cloud; implies TLS).",
-            ),
-        ] = None,
-        heartbeat_timeout: Annotated[
-            float,
-            typer.Option(
-                help="With --temporal: seconds of silence after which a worker counts as "
-                "lost and its model turn or tool call is retried on another."
-            ),
-        ] = 10.0,
+        task_queue: TaskQueueOption = "rxagents",
+        namespace: NamespaceOption = "default",
+        tls: TlsOption = False,
+        temporal_api_key: ApiKeyOption = None,
+        heartbeat_timeout: HeartbeatOption = 10.0,
     ) -> None:
         """Serve agent runs over HTTP: a page, SSE and WebSocket streams (see docs/web.md)."""
         try:

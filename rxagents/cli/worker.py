@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
 
 from rxagents.agent import Agent
-from rxagents.cli._temporal import DEFAULT_EVENTS_REDIS, run_temporal_worker
+from rxagents.cli._temporal import (
+    DEFAULT_EVENTS_REDIS,
+    ApiKeyOption,
+    NamespaceOption,
+    StickyOption,
+    TaskQueueOption,
+    TlsOption,
+    run_temporal_worker,
+)
 from rxagents.cli.agent_loader import load_agent_source
 from rxagents.errors import AgentsError, UserError
 
@@ -90,96 +99,69 @@ def register(app: typer.Typer) -> None:
         max_turns: Annotated[int, typer.Option(help="Model calls allowed per run.")] = 10,
         temporal: Annotated[
             str | None,
-            typer.Option(
-                help="Serve durable runs from the Temporal frontend at HOST:PORT instead "
-                "(docs/temporal.md)."
-            ),
+            typer.Option(help="Serve durable runs from Temporal at HOST:PORT (docs/temporal.md)."),
         ] = None,
-        task_queue: Annotated[
-            str, typer.Option(help="With --temporal: the task queue to serve.")
-        ] = "rxagents",
-        namespace: Annotated[
-            str, typer.Option(help="With --temporal: the Temporal namespace.")
-        ] = "default",
-        tls: Annotated[bool, typer.Option(help="With --temporal: connect with TLS.")] = False,
-        temporal_api_key: Annotated[
-            str | None,
-            typer.Option(
-                envvar="TEMPORAL_API_KEY",
-                show_default=False,
-                help="With --temporal: an API key (Temporal Cloud; implies TLS).",
-            ),
-        ] = None,
-        sticky_timeout: Annotated[
-            float,
-            typer.Option(
-                help="With --temporal: seconds a run waits for the worker that last ran "
-                "its workflow before any worker takes it."
-            ),
-        ] = 5.0,
+        task_queue: TaskQueueOption = "rxagents",
+        namespace: NamespaceOption = "default",
+        tls: TlsOption = False,
+        temporal_api_key: ApiKeyOption = None,
+        sticky_timeout: StickyOption = 5.0,
     ) -> None:
         """Take runs queued by `rxagents serve --redis` (docs/redis.md), or with --temporal
         durable runs started by `rxagents serve --temporal` (docs/temporal.md)."""
+        source = agent  # loaded inside the error handling below
         if temporal is not None:
-            try:
-                run_temporal_worker(
-                    temporal,
-                    load_agent_source(agent) if agent else _default_agent(),
-                    redis_url=redis or DEFAULT_EVENTS_REDIS,
-                    task_queue=task_queue,
-                    namespace=namespace,
-                    concurrency=concurrency,
-                    tls=tls,
-                    api_key=temporal_api_key,
-                    ttl=ttl,
-                    maxlen=maxlen,
+            _exit_on_error(
+                lambda: run_temporal_worker(
+                    temporal, load_agent_source(source) if source else _default_agent(),
+                    redis_url=redis or DEFAULT_EVENTS_REDIS, task_queue=task_queue,
+                    namespace=namespace, concurrency=concurrency, tls=tls,
+                    api_key=temporal_api_key, ttl=ttl, maxlen=maxlen,
                     sticky_timeout=sticky_timeout,
                 )
-            except UserError as exc:
-                typer.echo(f"error: {exc}", err=True)
-                raise typer.Exit(2) from None
-            except AgentsError as exc:
-                typer.echo(f"error: {exc}", err=True)
-                raise typer.Exit(1) from None
+            )  # fmt: skip
             return
         if redis is None:
             typer.echo("error: give --redis URL (a run queue) or --temporal HOST:PORT", err=True)
             raise typer.Exit(2)
-        try:
-            from rxagents.redis import connect
-            from rxagents.redis.worker import RedisWorker
-        except ImportError as exc:
-            typer.echo(
-                f"error: rxagents worker needs the redis extra ({exc.name} is missing): "
-                "pip install 'rxagents[redis]'",
-                err=True,
-            )
-            raise typer.Exit(2) from None
+        options = {
+            "concurrency": concurrency, "prefix": prefix, "lease_timeout": lease_timeout,
+            "max_restarts": max_restarts, "ttl": ttl, "maxlen": maxlen, "max_turns": max_turns,
+        }  # fmt: skip
+        _exit_on_error(lambda: _run_redis_worker(redis, agent, options))
 
-        async def main() -> None:
-            source = load_agent_source(agent) if agent else _default_agent()
-            runner = RedisWorker(
-                connect(redis),
-                source,
-                concurrency=concurrency,
-                prefix=prefix,
-                lease_timeout=lease_timeout,
-                max_restarts=max_restarts,
-                ttl=ttl,
-                maxlen=maxlen,
-                max_turns=max_turns,
-            )
-            typer.echo(
-                f"rxagents worker {runner.name}: serving {prefix}:requests "
-                f"(concurrency {concurrency}; Ctrl+C finishes runs in progress)"
-            )
-            await _serve(runner)
 
-        try:
-            asyncio.run(main())
-        except UserError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
-        except AgentsError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from None
+def _exit_on_error(serve: Callable[[], None]) -> None:
+    """Run ``serve``; a configuration mistake exits 2, a run-time failure 1 (one line)."""
+    try:
+        serve()
+    except UserError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except AgentsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _run_redis_worker(url: str, agent: str | None, options: dict[str, Any]) -> None:
+    try:
+        from rxagents.redis import connect
+        from rxagents.redis.worker import RedisWorker
+    except ImportError as exc:
+        typer.echo(
+            f"error: rxagents worker needs the redis extra ({exc.name} is missing): "
+            "pip install 'rxagents[redis]'",
+            err=True,
+        )
+        raise typer.Exit(2) from None
+
+    async def main() -> None:
+        source = load_agent_source(agent) if agent else _default_agent()
+        runner = RedisWorker(connect(url), source, **options)
+        typer.echo(
+            f"rxagents worker {runner.name}: serving {options['prefix']}:requests "
+            f"(concurrency {options['concurrency']}; Ctrl+C finishes runs in progress)"
+        )
+        await _serve(runner)
+
+    asyncio.run(main())

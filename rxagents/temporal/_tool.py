@@ -11,17 +11,22 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 from openai.types.responses import ResponseFunctionToolCall
 from temporalio import activity
 
+from rxagents._tool_scope import sub_runner
 from rxagents.agent import Agent
 from rxagents.context import RunContext
 from rxagents.errors import AgentsError
-from rxagents.events import RunItemStreamEvent
+from rxagents.events import RunItemStreamEvent, StreamEvent
 from rxagents.items import ToolCallOutputItem
-from rxagents.run.nesting import NestedChannel, ParentLink, parent_link
+from rxagents.models.base import ModelProvider
+from rxagents.run.loop import run_events
+from rxagents.run.nesting import NestedChannel, ParentLink
+from rxagents.run.runner import new_run_id
 from rxagents.run.tool_calls import invoke_tool
 from rxagents.temporal._publish import EventWriter, StreamEnded, recorded
 from rxagents.temporal._shared import WorkerShared, heartbeating, non_retryable
@@ -58,6 +63,21 @@ def _retrying(tool: FunctionTool) -> FunctionTool:
     return dataclasses.replace(tool, on_invoke=on_invoke)
 
 
+def _sub_run(
+    agent: Agent[Any],
+    input: str,
+    *,
+    context: Any,
+    max_turns: int,
+    model_provider: ModelProvider | None,
+) -> AsyncIterator[StreamEvent]:
+    """A sub-run of an agent used as a tool: in process, inside the tool's activity."""
+    return run_events(
+        agent, input, run_id=new_run_id(), context=context, max_turns=max_turns,
+        model_provider=model_provider,
+    )  # fmt: skip
+
+
 async def _invoke_with_subruns(
     shared: WorkerShared,
     inp: ToolInput,
@@ -70,9 +90,10 @@ async def _invoke_with_subruns(
     info = activity.info()
     wakeup = asyncio.Event()
     channel = NestedChannel(wakeup)
-    token = parent_link.set(ParentLink(channel, call.call_id, call.name, shared.model_provider))
+    link = ParentLink(channel, call.call_id, call.name, shared.model_provider, _sub_run)
+    token = sub_runner.set(link)
     task = asyncio.ensure_future(invoke_tool(agent, tool, call, RunContext(context=None)))
-    parent_link.reset(token)
+    sub_runner.reset(token)
     task.add_done_callback(lambda _task: wakeup.set())
     writer: EventWriter | None = None
     try:

@@ -29,7 +29,7 @@ class TemporalCluster:
     logs: Path
     side_effects: Path
     task_queue: str = "cluster"
-    heartbeat_timeout: float = 1.5
+    heartbeat_timeout: float = 4.0
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     web: list[tuple[subprocess.Popen[bytes], str]] = field(default_factory=list)
     _log_paths: dict[int, Path] = field(default_factory=dict)

@@ -17,7 +17,7 @@ from rxagents.redis import connect
 from rxagents.temporal import TemporalRuns
 from rxagents.testing.grammar import assert_valid_run
 from tests.redis.conftest import RedisServer
-from tests.redis.helpers import collect, dumps, sse, text_of_messages, until
+from tests.redis.helpers import SSEMessage, collect, dumps, sse, until
 from tests.redis.test_processes import assert_gap_free
 from tests.temporal.agent_file import make_agent, reply_for
 from tests.temporal.cluster import TemporalCluster
@@ -59,6 +59,19 @@ async def runs(cluster: TemporalCluster) -> AsyncIterator[TemporalRuns]:
     await redis.aclose()
 
 
+def shown_text(messages: list[SSEMessage]) -> str:
+    """The text a client shows: deltas, less those a ``turn_restarted`` took back (a worker
+    starved for longer than the heartbeat timeout counts as lost, so restarts can happen
+    on a loaded machine even without a kill)."""
+    deltas: list[tuple[int, str]] = []
+    for m in messages:
+        if m.event == "turn_restarted":
+            deltas = [(seq, d) for seq, d in deltas if seq < m.data["discard_from"]]
+        elif m.event == "raw_response_event" and m.data["data"]["type"].endswith("text.delta"):
+            deltas.append((m.data["sequence_number"], m.data["data"]["delta"]))
+    return "".join(d for _, d in deltas)
+
+
 async def start(http: httpx.AsyncClient, node: str, prompt: str) -> str:
     response = await http.post(f"{node}/runs", json={"input": prompt})
     assert response.status_code == 201, response.text
@@ -75,7 +88,7 @@ async def test_a_client_reads_half_from_node_a_and_the_rest_from_node_b(
     rest = await sse(http, f"{node_b}/runs/{run_id}/events", last_event_id=first[-1].id)
     whole = first + rest
     assert_gap_free(whole)
-    assert text_of_messages(whole) == reply_for("slow: split")
+    assert shown_text(whole) == reply_for("slow: split")
     assert rest[-1].data == {"type": "done", "status": "completed"}
     unknown = await http.get(f"{node_b}/runs/run_missing/events")
     assert unknown.status_code == 404
@@ -115,7 +128,7 @@ async def test_a_worker_killed_mid_turn_loses_no_step_and_repeats_no_tool(
     assert_valid_run(events)
     assert [e.sequence_number for e in events] == list(range(len(events)))
     restarts = [e for e in events if e.type == "turn_restarted"]
-    assert len(restarts) == 1 and restarts[0].turn == 2 and restarts[0].attempt >= 2
+    assert any(r.turn == 2 and r.attempt >= 2 for r in restarts)  # the killed turn ran again
     assert [note for _, note in cluster.side_effect_lines()].count(prompt) == 1
     local = await Runner.run_streamed(make_agent(), prompt)
     result = events[-1].result
@@ -132,14 +145,23 @@ async def test_100_concurrent_runs_across_two_workers_lose_and_duplicate_nothing
 ) -> None:
     nodes = [url for _, url in cluster.web]
     prompts = [f"many-{i}" for i in range(100)]
-    run_ids = await asyncio.gather(*(start(http, nodes[i % 2], p) for i, p in enumerate(prompts)))
+    # The runs are started 10 at a time (on a loaded 2-core machine, 100 connections
+    # opened at once to a node sometimes got dropped before the request was read); all
+    # 100 then run at once.
+    gate = asyncio.Semaphore(10)
+
+    async def start_one(i: int, prompt: str) -> str:
+        async with gate:
+            return await start(http, nodes[i % 2], prompt)
+
+    run_ids = await asyncio.gather(*(start_one(i, p) for i, p in enumerate(prompts)))
     streams = await asyncio.gather(
         *(sse(http, f"{nodes[(i + 1) % 2]}/runs/{r}/events") for i, r in enumerate(run_ids))
     )
     for prompt, messages in zip(prompts, streams, strict=True):
         assert messages[-1].data == {"type": "done", "status": "completed"}
         assert_gap_free(messages)
-        assert text_of_messages(messages) == reply_for(prompt)
+        assert shown_text(messages) == reply_for(prompt)
         assert [m.event for m in messages].count("run_completed_stream_event") == 1
     effects = [(pid, note) for pid, note in cluster.side_effect_lines() if note in prompts]
     assert sorted(note for _, note in effects) == sorted(prompts)  # each tool ran once
