@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -14,7 +15,7 @@ from rxagents.errors import ToolExecutionError
 from rxagents.items import ToolCallOutputItem
 from rxagents.tools import FunctionTool, ToolArgumentsError
 
-__all__ = ["invoke_tool", "output_text"]
+__all__ = ["invoke_tool", "output_text", "start_tool"]
 
 
 def output_text(value: Any) -> str:
@@ -57,3 +58,22 @@ async def invoke_tool(
         message = f"Error: tool {call.name!r} raised {type(exc).__name__}: {exc}"
         return _output_item(agent, call, message, True)
     return _output_item(agent, call, value, False)
+
+
+async def start_tool(
+    owner: asyncio.Task[Any] | None,
+    agent: Agent[Any],
+    tool: FunctionTool | None,
+    call: ResponseFunctionToolCall,
+    ctx: RunContext[Any],
+) -> ToolCallOutputItem:
+    """Run one tool call, unless the run was cancelled before the call's task got to start.
+
+    A run disposed from another task (leaving ``async with``, ``RunHandle.cancel``)
+    has its task cancelled at once, but tool tasks it already scheduled would
+    still start on the next loop iteration, before the cancellation reaches the
+    run loop's cleanup. ``owner.cancelling()`` tells them not to.
+    """
+    if owner is not None and owner.cancelling():
+        raise asyncio.CancelledError
+    return await invoke_tool(agent, tool, call, ctx)
