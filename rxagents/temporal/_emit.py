@@ -15,7 +15,7 @@ from rxagents.items import HandoffOutputItem, RunItem
 from rxagents.redis.codec import error_from_json
 from rxagents.redis.errors import WorkerLost
 from rxagents.result import RunResult, Usage
-from rxagents.run.options import output_spec
+from rxagents.run._options import output_spec
 from rxagents.temporal._publish import EventWriter, StreamEnded
 from rxagents.temporal._shared import WorkerShared, non_retryable
 from rxagents.temporal._types import EmitInput

@@ -24,10 +24,9 @@ from rxagents.errors import AgentsError
 from rxagents.events import RunItemStreamEvent, StreamEvent
 from rxagents.items import ToolCallOutputItem
 from rxagents.models.base import ModelProvider
-from rxagents.run.loop import run_events
-from rxagents.run.nesting import NestedChannel, ParentLink
-from rxagents.run.runner import new_run_id
-from rxagents.run.tool_calls import invoke_tool
+from rxagents.run import new_run_id, run_events
+from rxagents.run._nesting import NestedChannel, ParentLink
+from rxagents.run._tool_calls import invoke_tool
 from rxagents.temporal._publish import EventWriter, StreamEnded, recorded
 from rxagents.temporal._shared import WorkerShared, heartbeating, non_retryable
 from rxagents.temporal._types import ToolInput, ToolOutput

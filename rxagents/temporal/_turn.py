@@ -24,7 +24,7 @@ from rxagents.items import (
 )
 from rxagents.models.base import Model, ModelProvider, ModelRequest, ToolSpec
 from rxagents.redis.errors import RedisUnavailable
-from rxagents.run.options import output_spec
+from rxagents.run._options import output_spec
 from rxagents.temporal._publish import EventWriter, Fenced, StreamEnded, claim_turn
 from rxagents.temporal._shared import WorkerShared, heartbeating, non_retryable
 from rxagents.temporal._types import TurnInput, TurnOutput

@@ -17,8 +17,8 @@ from rxagents.events import RunCompletedStreamEvent, StreamEvent
 from rxagents.redis.codec import AgentsArg
 from rxagents.redis.source import from_redis
 from rxagents.result import RunResult
-from rxagents.run.runner import new_run_id
-from rxagents.rx.iterate import ObservableIterator
+from rxagents.run import new_run_id
+from rxagents.rx import ObservableIterator
 from rxagents.temporal._publish import events_key
 from rxagents.temporal._types import RetrySettings, RunInput
 from rxagents.temporal._workflow import WORKFLOW_NAME
