@@ -15,7 +15,7 @@ The model is :class:`benchmarks.bench_redis.StampModel` (each delta carries
 ``time.monotonic_ns()`` from when it was yielded; the clock is shared by all
 processes), paced one delta every 2 ms for latency.
 
-Suite entry point: ``run(settings) -> list[Section]``; alone: ``python -m benchmarks.bench_temporal``.
+Suite entry point: ``run(settings)``; alone: ``python -m benchmarks.bench_temporal [--quick]``.
 """
 
 from __future__ import annotations
@@ -161,9 +161,7 @@ async def measure_temporal(quick: bool) -> dict[str, float]:
     results: dict[str, float] = {}
     with cluster() as (address, url, web):
         runs = await _runs(address, url)
-        results["one_run_events_per_s"], results["one_run_events"] = await throughput(
-            runs, 1, one
-        )
+        results["one_run_events_per_s"], results["one_run_events"] = await throughput(runs, 1, one)
         results["many_events_per_s"], results["many_events"] = await throughput(
             runs, concurrent, many
         )

@@ -20,7 +20,6 @@ def lookup(q: str) -> str:
     return f"notes on {q}"
 
 
-
 async def _run_events(turn2: str = "It is sunny and warm today.") -> list[StreamEvent]:
     model = ScriptedModel(
         [
