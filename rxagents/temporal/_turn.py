@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from temporalio import activity
@@ -141,6 +142,14 @@ async def _announce_restart(writer: EventWriter, inp: TurnInput, start: int | No
     )  # fmt: skip
 
 
+async def _flush(writer: EventWriter) -> None:
+    """Write what is queued before the turn fails; give up quietly if the stream refuses."""
+    try:
+        await writer.close()
+    except AgentsError:
+        writer.abort()
+
+
 async def run_turn(shared: WorkerShared, inp: TurnInput) -> TurnOutput:
     """Call the model once for ``inp.agent`` and stream the turn's events to the run's stream."""
     info = activity.info()
@@ -174,6 +183,9 @@ async def run_turn(shared: WorkerShared, inp: TurnInput) -> TurnOutput:
                 if aclose is not None:
                     await aclose()
             await writer.close()
+    except asyncio.CancelledError:
+        writer.abort()
+        raise
     except RedisUnavailable:  # retried: the next attempt announces a restarted turn
         writer.abort()
         raise
@@ -181,12 +193,9 @@ async def run_turn(shared: WorkerShared, inp: TurnInput) -> TurnOutput:
         writer.abort()
         raise non_retryable(exc) from None
     except AgentsError as exc:  # the model's own failure: its events so far stay in the stream
-        try:
-            await writer.close()
-        except AgentsError:
-            writer.abort()
+        await _flush(writer)
         raise non_retryable(exc) from None
-    except BaseException:
-        writer.abort()
+    except Exception:  # retried (a dropped connection...): what the model sent was seen
+        await _flush(writer)
         raise
     return turn.out

@@ -85,3 +85,32 @@ async def test_snapshots_before_the_restart_keep_the_abandoned_text() -> None:
     assert "Something" in snapshots[at - 1].text
     assert snapshots[at].text == "Let me check. "
     assert "Something" not in snapshots[-1].text
+
+
+async def test_the_terminal_views_honour_a_restarted_turn() -> None:
+    import io
+
+    import reactivex
+    from rich.console import Console
+
+    from rxagents.sinks.live import view_states
+    from rxagents.sinks.recording import TimedEvent
+    from rxagents.sinks.terminal import PlainPrinter, render_view
+    from rxagents.rx import aiter
+
+    clean = await _run_events()
+    abandoned = await _run_events("Something else entirely, half written")
+    crashed = _with_restart(clean, 14, abandoned)
+    views = [v async for v in aiter(reactivex.from_iterable(crashed).pipe(view_states()))]
+    console = Console(file=io.StringIO(), width=110, force_terminal=False)
+    console.print(render_view(views[-1]))
+    screen = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "It is sunny and warm today." in screen and "Something" not in screen
+    out = io.StringIO()
+    printer = PlainPrinter(out, single=True)
+    for event in crashed:
+        printer(TimedEvent(0.0, event))
+    lines = out.getvalue().splitlines()
+    void = next(i for i, line in enumerate(lines) if "turn 2 restarts (attempt 2)" in line)
+    assert "Something" in lines[void - 1]  # written before the restart (append-only) ...
+    assert lines[void + 1].startswith("It is sunny")  # ... and declared void

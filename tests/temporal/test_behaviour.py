@@ -11,6 +11,8 @@ from pydantic import BaseModel
 from rxagents import Agent, Runner, function_tool
 from rxagents.errors import MaxTurnsExceeded, ModelBehaviorError
 from rxagents.events import NestedRunEvent
+from rxagents.operators import accumulate
+from rxagents.redis import WorkerLost
 from rxagents.temporal import RetrySettings
 from rxagents.testing import ScriptedModel, raise_error, text, tool_call
 from rxagents.testing.grammar import assert_valid_run
@@ -149,4 +151,45 @@ async def test_a_model_failure_fails_the_run_typed_and_is_not_retried(serve: Any
             await runs.result(run_id)
     assert isinstance(error, ModelBehaviorError) and "bad stream" in str(error)
     assert calls == [1]
+    assert [e.sequence_number for e in events] == list(range(len(events)))
+
+
+class _DroppingModel:
+    """Its stream breaks off (``ConnectionError``) on its first ``failures`` calls."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.calls = 0
+
+    def stream(self, request: Any) -> Any:
+        self.calls += 1
+        if self.calls <= self.failures:
+            steps = [text("partial ", chunk_size=2), raise_error(ConnectionError("reset"))]
+        else:
+            steps = [text("whole answer")]
+        return ScriptedModel([steps]).stream(request)
+
+
+async def test_a_dropped_model_stream_is_retried_and_announced(serve: Any) -> None:
+    model = _DroppingModel(failures=1)
+    async with serve(Agent("dropping", model=model)) as runs:
+        run_id = await runs.start("go")
+        events, error = await collect(runs.events(run_id))
+        snapshots, _ = await collect(runs.events(run_id).pipe(accumulate()))
+    assert error is None
+    assert model.calls == 2
+    assert_valid_run(events)
+    restarts = [e for e in events if e.type == "turn_restarted"]
+    assert len(restarts) == 1
+    assert (restarts[0].turn, restarts[0].attempt, restarts[0].discard_from) == (1, 2, 1)
+    assert snapshots[-1].text == "whole answer" == events[-1].result.final_output
+
+
+async def test_a_model_that_keeps_failing_ends_the_run_with_worker_lost(serve: Any) -> None:
+    model = _DroppingModel(failures=100)
+    async with serve(Agent("dropping", model=model)) as runs:
+        run_id = await runs.start("go")
+        events, error = await collect(runs.events(run_id), timeout=60)
+    assert isinstance(error, WorkerLost) and "reset" in str(error)
+    assert model.calls == 5  # the model turn's attempts
     assert [e.sequence_number for e in events] == list(range(len(events)))
