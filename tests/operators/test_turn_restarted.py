@@ -93,10 +93,10 @@ async def test_the_terminal_views_honour_a_restarted_turn() -> None:
     import reactivex
     from rich.console import Console
 
+    from rxagents.rx import aiter
     from rxagents.sinks.live import view_states
     from rxagents.sinks.recording import TimedEvent
     from rxagents.sinks.terminal import PlainPrinter, render_view
-    from rxagents.rx import aiter
 
     clean = await _run_events()
     abandoned = await _run_events("Something else entirely, half written")
