@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from rxagents.agent import Agent
+from rxagents.cli._agent_loader import load_agent_source
 from rxagents.cli._temporal import (
     DEFAULT_EVENTS_REDIS,
     ApiKeyOption,
@@ -19,7 +20,6 @@ from rxagents.cli._temporal import (
     TlsOption,
     run_temporal_worker,
 )
-from rxagents.cli.agent_loader import load_agent_source
 from rxagents.errors import AgentsError, UserError
 
 __all__ = ["load_agent_source", "register"]

@@ -16,9 +16,9 @@ from redis.asyncio import Redis
 
 from rxagents.errors import RunCancelled, UserError
 from rxagents.events import StreamEvent
+from rxagents.redis._codec import AgentsArg, encode_error
+from rxagents.redis._protocol import CANCEL, Keys, enqueue
 from rxagents.redis._retry import RETRYABLE, Reconnect
-from rxagents.redis.codec import AgentsArg, encode_error
-from rxagents.redis.protocol import CANCEL, Keys, enqueue
 from rxagents.redis.sink import DEFAULT_TTL
 from rxagents.redis.source import from_redis
 from rxagents.run import new_run_id
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from rxagents.web.inputs import WebLimits
+    from rxagents.web.security import WebSecurity
 
 __all__ = ["RedisBackend", "create_redis_app"]
 
@@ -163,6 +164,7 @@ def create_redis_app(
     max_queued: int = 10_000,
     limits: WebLimits | None = None,
     reconnect_timeout: float = 5.0,
+    security: WebSecurity | None = None,
 ) -> FastAPI:
     """The web app of ``rxagents serve --redis URL``: runs are queued for workers.
 
@@ -172,7 +174,7 @@ def create_redis_app(
     from fastapi import Request
     from fastapi.responses import JSONResponse
 
-    from rxagents.redis.client import connect
+    from rxagents.redis._client import connect
     from rxagents.redis.errors import RedisUnavailable
     from rxagents.web.app import create_app
 
@@ -183,7 +185,7 @@ def create_redis_app(
         reconnect_timeout=reconnect_timeout,
         owns_client=True,
     )
-    app = create_app(backend=backend, limits=limits)
+    app = create_app(backend=backend, limits=limits, security=security)
 
     async def on_unavailable(_request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse(

@@ -12,7 +12,7 @@ from rxagents.context import RunContext
 from rxagents.errors import AgentsError, MaxTurnsExceeded, RunCancelled
 from rxagents.events import AgentUpdatedStreamEvent, RunCompletedStreamEvent, RunItemStreamEvent
 from rxagents.items import HandoffOutputItem, RunItem
-from rxagents.redis.codec import error_from_json
+from rxagents.redis._codec import error_from_json
 from rxagents.redis.errors import WorkerLost
 from rxagents.result import RunResult, Usage
 from rxagents.run._options import output_spec

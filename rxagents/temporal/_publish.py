@@ -5,7 +5,7 @@ activity, each tool's activity, the workflow's own events) and, after a crash,
 several attempts of the same writer. None of them can know how many events the
 others wrote, so the stream assigns the numbers: one Lua script appends each
 batch at ``last + 1`` (entry id ``<sequence_number + 1>-0``, the layout
-:mod:`rxagents.redis.codec` reads), atomically, so the numbering is gap-free
+:mod:`rxagents.redis._codec` reads), atomically, so the numbering is gap-free
 whatever runs where.
 
 Each writer has a *scope* (unique per activity attempt) and numbers its batches;
@@ -27,7 +27,7 @@ from redis.asyncio import Redis
 from rxagents.errors import AgentsError
 from rxagents.events import StreamEvent
 from rxagents.redis._retry import RETRYABLE, Reconnect
-from rxagents.redis.codec import encode_error, encode_event
+from rxagents.redis._codec import encode_error, encode_event
 
 __all__ = ["EventWriter", "Fenced", "StreamEnded", "events_key", "writers_key"]
 

@@ -15,7 +15,7 @@ from temporalio.exceptions import ApplicationError
 from rxagents.agent import Agent
 from rxagents.errors import AgentsError, UserError
 from rxagents.models.base import ModelProvider
-from rxagents.redis.codec import agent_map, encode_error
+from rxagents.redis._codec import agent_map, encode_error
 from rxagents.temporal._publish import EventWriter
 from rxagents.temporal._workflow import NON_RETRYABLE
 

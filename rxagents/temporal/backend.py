@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from rxagents.web.inputs import WebLimits
+    from rxagents.web.security import WebSecurity
 
 __all__ = ["TemporalBackend", "create_temporal_app"]
 
@@ -90,12 +91,13 @@ def create_temporal_app(
     api_key: str | None = None,
     heartbeat_timeout: float = 10.0,
     limits: WebLimits | None = None,
+    security: WebSecurity | None = None,
 ) -> FastAPI:
     """The web app of ``rxagents serve --temporal HOST:PORT``: runs are workflows.
 
     Needs the ``web`` and ``temporal`` extras.
     """
-    from rxagents.redis.client import connect
+    from rxagents.redis import connect
     from rxagents.temporal.client import connect_temporal
     from rxagents.web.app import create_app
 
@@ -106,4 +108,5 @@ def create_temporal_app(
             heartbeat_timeout=heartbeat_timeout,
         )  # fmt: skip
 
-    return create_app(backend=TemporalBackend(connect_runs, owns_clients=True), limits=limits)
+    backend = TemporalBackend(connect_runs, owns_clients=True)
+    return create_app(backend=backend, limits=limits, security=security)

@@ -14,7 +14,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from rxagents.errors import AgentsError, UserError
 from rxagents.events import RunCompletedStreamEvent, StreamEvent
-from rxagents.redis.codec import AgentsArg
+from rxagents.redis import AgentsArg
 from rxagents.redis.source import from_redis
 from rxagents.result import RunResult
 from rxagents.run import new_run_id

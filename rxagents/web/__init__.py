@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 from rxagents.web.backend import InMemoryRunBackend, RunBackend, TooManyRuns, UnknownRun
 
 if TYPE_CHECKING:
-    from rxagents.web.app import create_app, default_agent, mount_agent
+    from rxagents.web.app import create_app, default_agent, mount_agent, mount_agui, mount_chat
     from rxagents.web.inputs import WebLimits
+    from rxagents.web.security import WebSecurity
 
 __all__ = [
     "InMemoryRunBackend",
@@ -20,16 +21,22 @@ __all__ = [
     "TooManyRuns",
     "UnknownRun",
     "WebLimits",
+    "WebSecurity",
     "create_app",
     "default_agent",
     "mount_agent",
+    "mount_agui",
+    "mount_chat",
 ]
 
 _LAZY = {
     "create_app": "rxagents.web.app",
     "default_agent": "rxagents.web.app",
     "mount_agent": "rxagents.web.app",
+    "mount_agui": "rxagents.web.app",
+    "mount_chat": "rxagents.web.app",
     "WebLimits": "rxagents.web.inputs",
+    "WebSecurity": "rxagents.web.security",
 }
 
 
