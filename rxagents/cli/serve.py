@@ -30,9 +30,9 @@ TOKEN_ENV = "RXAGENTS_SERVE_TOKEN"
 
 @dataclass(frozen=True)
 class TemporalOptions:
-    """Where ``rxagents serve --temporal`` starts its runs."""
+    """Where ``rxagents serve --temporal`` starts its runs (``address`` None: it does not)."""
 
-    address: str
+    address: str | None
     namespace: str = "default"
     task_queue: str = "rxagents"
     tls: bool = False
@@ -80,7 +80,7 @@ def build_app(
             "pip install 'rxagents[web]'"
         ) from exc
     limits = WebLimits(max_input_chars=max_input_chars)
-    if temporal is not None:
+    if temporal is not None and temporal.address:
         return _temporal_app(agent_spec, temporal, redis_url, limits, security)
     if redis_url is not None:
         if agent_spec:
@@ -115,7 +115,7 @@ def _temporal_app(
     except ImportError as exc:
         raise missing_extra(exc) from None
     return create_temporal_app(
-        temporal.address,
+        str(temporal.address),
         redis_url or DEFAULT_EVENTS_REDIS,
         namespace=temporal.namespace,
         task_queue=temporal.task_queue,
@@ -177,14 +177,11 @@ def register(app: typer.Typer) -> None:
         ] = 32_000,
         redis: Annotated[
             str | None,
-            typer.Option(
-                help="Queue runs in Redis for `rxagents worker`s (redis://...); with "
-                "--temporal, where the runs' events are read."
-            ),
+            typer.Option(help="Queue runs in Redis for `rxagents worker`s (redis://...)."),
         ] = None,
         temporal: Annotated[
             str | None,
-            typer.Option(help="Start durable runs on Temporal at HOST:PORT (docs/temporal.md)."),
+            typer.Option(help="Start runs on Temporal at HOST:PORT; events from --redis."),
         ] = None,
         task_queue: TaskQueueOption = "rxagents",
         namespace: NamespaceOption = "default",
@@ -234,9 +231,7 @@ def register(app: typer.Typer) -> None:
                 security=security,
                 temporal=TemporalOptions(
                     temporal, namespace, task_queue, tls, temporal_api_key, heartbeat_timeout
-                )
-                if temporal
-                else None,
+                ),
             )
         except UserError as exc:
             typer.echo(f"error: {exc}", err=True)

@@ -26,8 +26,8 @@ from redis.asyncio import Redis
 
 from rxagents.errors import AgentsError
 from rxagents.events import StreamEvent
-from rxagents.redis._retry import RETRYABLE, Reconnect
 from rxagents.redis._codec import encode_error, encode_event
+from rxagents.redis._retry import RETRYABLE, Reconnect
 
 __all__ = ["EventWriter", "Fenced", "StreamEnded", "events_key", "writers_key"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from reactivex import Observable
@@ -57,7 +58,7 @@ class TemporalBackend:
             raise UnknownRun(run_id) from None
         return runs
 
-    async def start(self, input: str) -> str:
+    async def start(self, input: str | Sequence[dict[str, Any]]) -> str:
         """Start a run on the workers; see :meth:`RunBackend.start`."""
         return await (await self.runs()).start(input)
 

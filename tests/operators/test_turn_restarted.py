@@ -114,3 +114,26 @@ async def test_the_terminal_views_honour_a_restarted_turn() -> None:
     void = next(i for i, line in enumerate(lines) if "turn 2 restarts (attempt 2)" in line)
     assert "Something" in lines[void - 1]  # written before the restart (append-only) ...
     assert lines[void + 1].startswith("It is sunny")  # ... and declared void
+
+
+async def test_the_ui_protocols_take_back_the_abandoned_attempt() -> None:
+    import reactivex
+
+    from rxagents.sinks.agui import agui_events
+    from rxagents.sinks.ai_sdk import ui_message_chunks
+    from rxagents.testing import collect
+
+    clean = await _run_events()
+    abandoned = await _run_events("Something else entirely, half written")
+    crashed = _with_restart(clean, 14, abandoned)
+    chunks = list(await collect(reactivex.from_iterable(crashed).pipe(ui_message_chunks())))
+    kinds = [c["type"] for c in chunks]
+    reset = kinds.index("reset-step")
+    assert kinds.count("start-step") == 2  # the restarted turn goes on in its own step
+    assert kinds[reset - 1] == "text-end"  # the abandoned part is closed, then dropped
+    after = "".join(c["delta"] for c in chunks[reset:] if c["type"] == "text-delta")
+    assert after == "It is sunny and warm today."
+    assert kinds[-2:] == ["finish-step", "finish"]
+    agui = list(await collect(reactivex.from_iterable(crashed).pipe(agui_events("t", "r"))))
+    custom = [e for e in agui if getattr(e, "name", None) == "turn_restarted"]
+    assert len(custom) == 1 and custom[0].value["turn"] == 2

@@ -25,7 +25,7 @@ class ReplayBackend:
     def __init__(self, events: list[StreamEvent]) -> None:
         self.recorded = events
 
-    async def start(self, input: str) -> str:
+    async def start(self, input: Any) -> str:
         return str(self.recorded[0].run_id)
 
     async def events(self, run_id: str, after: int | None = None) -> Observable[StreamEvent]:
