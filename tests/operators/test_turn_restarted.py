@@ -137,3 +137,33 @@ async def test_the_ui_protocols_take_back_the_abandoned_attempt() -> None:
     agui = list(await collect(reactivex.from_iterable(crashed).pipe(agui_events("t", "r"))))
     custom = [e for e in agui if getattr(e, "name", None) == "turn_restarted"]
     assert len(custom) == 1 and custom[0].value["turn"] == 2
+
+
+async def test_partial_output_starts_over_with_the_restarted_turn() -> None:
+    import reactivex
+    from pydantic import BaseModel
+
+    from rxagents.operators import partial_output
+    from rxagents.testing import collect
+
+    class Weather(BaseModel):
+        city: str = ""
+        degrees: int = 0
+
+    async def events(final: str) -> list[Any]:
+        model = ScriptedModel(
+            [[tool_call("lookup", {"q": "x"}, call_id="c1")], [text(final, chunk_size=3)]]
+        )
+        agent = Agent("a", tools=[lookup], model=model, output_type=Weather)
+        return [e async for e in Runner.run_streamed(agent, "weather?")]
+
+    clean = await events('{"city": "Paris", "degrees": 21}')
+    abandoned = await events('{"city": "London", "degrees": 9}')
+    crashed = _with_restart(clean, 9, abandoned)  # cut inside "London"
+    values = list(await collect(reactivex.from_iterable(crashed).pipe(partial_output(Weather))))
+    restart = next(i for i, e in enumerate(crashed) if e.type == "turn_restarted")
+    assert any("Lon" in v.city for v in values)  # the abandoned attempt streamed
+    assert values[-1] == Weather(city="Paris", degrees=21)
+    after = values[next(i for i, v in enumerate(values) if v.city.startswith("P")) :]
+    assert restart > 0 and len(after) > 1  # parsed afresh while streaming, not only at the end
+    assert all("Paris".startswith(v.city) for v in after)
