@@ -212,3 +212,16 @@ def test_span_times_are_the_moments_the_events_pass(
     assert s["invoke_agent"] == (201 * second, 208 * second)
     assert s["chat"] == (202 * second, 206 * second)
     assert s["execute_tool"] == (203 * second, 205 * second)
+
+
+async def test_agent_spans_start_under_the_span_current_at_subscription(
+    provider: TracerProvider, exporter: InMemorySpanExporter
+) -> None:
+    tracer = provider.get_tracer("app")
+    with tracer.start_as_current_span("request") as request:
+        stream = Runner.run_streamed(travel(), "hi").pipe(otel_spans(provider))
+        [e async for e in rxo.aiter(stream)]
+    spans = exporter.get_finished_spans()
+    agents = [s for s in spans if s.name.startswith("invoke_agent")]
+    assert len(agents) == 2
+    assert all(parent_of(s) == request.get_span_context().span_id for s in agents)
