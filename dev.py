@@ -34,13 +34,14 @@ SIZED = [
     "rxagents/run/",
     "rxagents/rx/",
     "rxagents/models/",
+    "rxagents/testing/",
     "rxagents/sinks/",
     "rxagents/web/",
     "rxagents/redis/",
     "rxagents/cli/",
 ]
 """What is within the size limits, so ``lint`` fails if it grows past them; the rest
-(rxagents/operators/, rxagents/testing/) is reported until it is split, then added here."""
+(rxagents/operators/) is reported until it is split, then added here."""
 
 
 VERBOSE = False

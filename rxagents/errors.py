@@ -6,6 +6,7 @@ __all__ = [
     "AgentsError",
     "MaxTurnsExceeded",
     "ModelBehaviorError",
+    "ModelConfigError",
     "ModelConnectionError",
     "ModelHTTPError",
     "RunCancelled",
@@ -21,6 +22,10 @@ class AgentsError(Exception):
 
 class UserError(AgentsError):
     """The library was configured or called wrongly; the message says how to fix it."""
+
+
+class ModelConfigError(UserError):
+    """No model can run as configured: e.g. a model is named but no server is set up for it."""
 
 
 class MaxTurnsExceeded(AgentsError):

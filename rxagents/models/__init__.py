@@ -13,17 +13,24 @@ from rxagents.models.local import LOCAL_MODEL_NAME, LocalModel, local_model_avai
 from rxagents.models.openai_chat import OpenAIChatCompletionsModel
 from rxagents.models.openai_responses import OpenAIResponsesModel
 from rxagents.models.provider import (
+    DefaultProvider,
     LocalProvider,
     OpenAIProvider,
+    ProviderFactory,
     default_provider,
     describe_default_model,
     describe_model,
+    environment_provider,
+    register_provider,
+    registered_provider,
+    unregister_provider,
 )
 from rxagents.models.response_builder import ResponseBuilder, response_usage
 from rxagents.models.scripted import ScriptedModel, ScriptStep
 
 __all__ = [
     "LOCAL_MODEL_NAME",
+    "DefaultProvider",
     "LocalModel",
     "LocalProvider",
     "Model",
@@ -33,6 +40,7 @@ __all__ = [
     "OpenAIProvider",
     "OpenAIResponsesModel",
     "OutputSchema",
+    "ProviderFactory",
     "ResponseBuilder",
     "ScriptStep",
     "ScriptedModel",
@@ -40,6 +48,10 @@ __all__ = [
     "default_provider",
     "describe_default_model",
     "describe_model",
+    "environment_provider",
     "local_model_available",
+    "register_provider",
+    "registered_provider",
     "response_usage",
+    "unregister_provider",
 ]
