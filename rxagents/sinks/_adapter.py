@@ -59,6 +59,7 @@ def parse_arguments(arguments: str) -> tuple[Any, str | None]:
 class _RunState:
     handoff_names: frozenset[str] = frozenset()
     known_agent: bool = False
+    by_name_only: bool = True
     open_parts: dict[str, str] = field(default_factory=dict)  # part id -> "text" | "reasoning"
     part_ids: dict[str, str] = field(default_factory=dict)  # model's part key -> our part id
     streamed_items: set[str] = field(default_factory=set)  # message item ids that had deltas
@@ -73,10 +74,11 @@ class _RunState:
 class EventAdapter(Generic[Out]):
     """Cuts a run's events into protocol hooks; subclasses return their messages from them.
 
-    Feed every event to :meth:`feed`, then call exactly one of :meth:`completed`,
-    :meth:`failed` or :meth:`cancelled`. Each returns the protocol messages to send,
-    in order. Open text and an open turn are always closed before the run's end.
-    Events of sub-runs (agents used as tools) go to :meth:`on_nested`.
+    Feed every event to :meth:`feed`; if the stream fails, call :meth:`failed`, or
+    :meth:`cancelled` for :class:`~rxagents.errors.RunCancelled`. Each returns the
+    protocol messages to send, in order. Open text and an open turn are always
+    closed before the run's end. Events of sub-runs (agents used as tools) go to
+    :meth:`on_nested`.
     """
 
     def __init__(self) -> None:
@@ -108,11 +110,6 @@ class EventAdapter(Generic[Out]):
             self.on_restarted(event.attempt, event.reason)
             self._state = _RunState()
         return out
-
-    def completed(self) -> list[Out]:
-        """The messages after the stream completed (nothing by default)."""
-        self._out = []
-        return self._out
 
     def failed(self, error: BaseException) -> list[Out]:
         """The messages for a run that failed with ``error``."""
@@ -197,11 +194,16 @@ class EventAdapter(Generic[Out]):
         get_handoffs = getattr(agent, "get_handoffs", None)
         handoffs = get_handoffs() if callable(get_handoffs) else []
         self._state.handoff_names = frozenset(h.tool_name for h in handoffs)
+        # An agent read back from JSON is a name only (no tools, no handoffs): then
+        # the SDK's handoff names are the only clue.
+        self._state.by_name_only = not handoffs and not getattr(agent, "tools", None)
         self._state.known_agent = True
         self.on_agent(str(agent.name), first)
 
     def _is_handoff(self, name: str) -> bool:
-        return name in self._state.handoff_names or name.startswith(_HANDOFF_PREFIX)
+        if name in self._state.handoff_names:
+            return True
+        return self._state.by_name_only and name.startswith(_HANDOFF_PREFIX)
 
     def _raw(self, data: Any) -> None:
         kind = data.type

@@ -140,7 +140,10 @@ class AGUIAdapter(EventAdapter[BaseEvent]):
             return super().feed(event)
         snapshot = self._accumulator.add(event)
         out = super().feed(event)
-        if not isinstance(event, RawResponsesStreamEvent):
+        # Raw model events (a sub-run's too) change only turns and usage: the next
+        # other event carries those along, and text deltas stay cheap.
+        inner = event.innermost if isinstance(event, NestedRunEvent) else event
+        if not isinstance(inner, RawResponsesStreamEvent):
             self._share_state(snapshot, out)
         return out
 
