@@ -331,6 +331,12 @@ class AGUIAdapter(EventAdapter[BaseEvent]):
         value = {"attempt": attempt, "reason": reason}
         self.emit(CustomEvent(name="run_restarted", value=value, **_sub(self.subagent)))
 
+    def on_turn_restarted(self, turn: int, attempt: int, reason: str) -> None:
+        # AG-UI has no event that takes text back: its messages so far are ended, and a
+        # custom event tells the client that the step's text is void and streams again.
+        value = {"turn": turn, "attempt": attempt, "reason": reason}
+        self.emit(CustomEvent(name="turn_restarted", value=value, **_sub(self.subagent)))
+
 
 def _empty_view() -> dict[str, Any]:
     return {"runId": None, "agent": None, "turns": 0, "toolCalls": [], "handoffs": [],
