@@ -101,7 +101,8 @@ def test_the_modules_of_operators_are_private() -> None:
 
 
 def test_operator_classes_show_their_public_home_and_pickle() -> None:
-    for cls in (rxo.AgentHandoff, rxo.IncompleteRunError, rxo.RunFailedEvent, rxo.TaggedEvent):
+    public = (rxo.AgentHandoff, rxo.IncompleteRunError, rxo.RunFailedEvent, rxo.TaggedEvent)
+    for cls in (*public, rxo.TextGuardTripped):
         assert cls.__module__ == "rxagents.operators"
     tagged = rxo.TaggedEvent("a", rxo.RunFailedEvent(ValueError("boom")))
     copied = pickle.loads(pickle.dumps(tagged))

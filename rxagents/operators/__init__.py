@@ -22,6 +22,7 @@ from rxagents.operators._filtering import (
     tool_calls,
     tool_outputs,
 )
+from rxagents.operators._guard_text import TextGuardTripped, guard_text
 from rxagents.operators._merge import RunFailedEvent, TaggedEvent, merge_runs
 from rxagents.operators._nested import event_path, flatten_nested, nested_events, top_level
 from rxagents.operators._partial import partial_output
@@ -35,6 +36,7 @@ __all__ = [
     "IncompleteRunError",
     "RunFailedEvent",
     "TaggedEvent",
+    "TextGuardTripped",
     "accumulate",
     "agent_updates",
     "aiter",
@@ -44,6 +46,7 @@ __all__ = [
     "event_path",
     "final_result",
     "flatten_nested",
+    "guard_text",
     "handoffs",
     "merge_runs",
     "nested_events",
@@ -61,6 +64,6 @@ __all__ = [
 
 # Reprs, tracebacks and docs show the public home (httpx style); pickling finds the
 # classes there too.
-for _public in (AgentHandoff, IncompleteRunError, RunFailedEvent, TaggedEvent):
+for _public in (AgentHandoff, IncompleteRunError, RunFailedEvent, TaggedEvent, TextGuardTripped):
     _public.__module__ = "rxagents.operators"
 del _public
