@@ -85,8 +85,10 @@ def _check_tools(agent_name: str, tools: Sequence[Any]) -> None:
             fix = f"use {tool.name!r}.as_tool(), or list it in handoffs=[...]"
             raise UserError(f"Agent({agent_name!r}): tools=[...] got the agent {tool!r}: {fix}")
         what = getattr(tool, "__qualname__", None) or type(tool).__name__
-        fix = "decorate the function with @function_tool" if callable(tool) else (
-            "pass functions decorated with @function_tool"
+        fix = (
+            "decorate the function with @function_tool"
+            if callable(tool)
+            else ("pass functions decorated with @function_tool")
         )
         raise UserError(
             f"Agent({agent_name!r}): tools=[...] got {what!r}, not a tool: {fix} "

@@ -48,6 +48,7 @@ __all__ = [
     "ToolCallStatus",
 ]
 
+
 class RunAccumulator:
     """Plain-Python state of one run, folded one event at a time.
 

@@ -9,6 +9,7 @@ deep, so a model's deltas pay for no extra layer.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from rxagents.agent import Agent, validate_agent_graph
 from rxagents.errors import MaxTurnsExceeded
 from rxagents.events import RunCompletedStreamEvent, StreamEvent, raw_event
 from rxagents.models.base import ModelProvider
+from rxagents.models.limits import StreamLimits
 from rxagents.result import RunResult
 from rxagents.run._turn import ACTED_ON, LoopState, Turn, resolve_model
 
@@ -46,6 +48,7 @@ async def run_events(
     model_provider: ModelProvider | None = None,
     control: RunControl | None = None,
     on_result: Callable[[RunResult], None] | None = None,
+    limits: StreamLimits | None = None,
 ) -> AsyncIterator[StreamEvent]:
     """Run ``agent`` on ``input`` and yield every event of the run, in order.
 
@@ -59,7 +62,10 @@ async def run_events(
     yield run.agent_updated(current)
     for _ in range(max_turns):
         turn = Turn(run, current, model_provider, _sub_run)
-        stream = resolve_model(current, model_provider).stream(await turn.request())
+        request = await turn.request()
+        if limits is not None:
+            request = dataclasses.replace(request, limits=limits)
+        stream = resolve_model(current, model_provider).stream(request)
         nested_pending, finished = turn.nested.pending, turn.finished
         try:
             async for event in stream:  # the model phase

@@ -9,6 +9,7 @@ from typing import Any
 from rxagents.agent import Agent
 from rxagents.errors import UserError
 from rxagents.models.base import ModelProvider
+from rxagents.models.limits import StreamLimits
 from rxagents.result import RunResult
 from rxagents.run._handle import RunHandle
 from rxagents.run._loop import RunControl, new_run_id, run_events
@@ -29,6 +30,8 @@ class Runner:
         context: any object, passed to tools and dynamic instructions as ``ctx.context``.
         max_turns: model calls allowed before :class:`~rxagents.errors.MaxTurnsExceeded`.
         model_provider: resolves model names; default: see ``rxagents.models.provider``.
+        limits: timeouts and the event size cap for this run's model calls
+            (:class:`~rxagents.models.StreamLimits`), over each model's own.
     """
 
     @staticmethod
@@ -39,6 +42,7 @@ class Runner:
         context: Any = None,
         max_turns: int = 10,
         model_provider: ModelProvider | None = None,
+        limits: StreamLimits | None = None,
     ) -> RunStream:
         """A cold Observable of the run's events: nothing runs until it is subscribed.
 
@@ -56,6 +60,7 @@ class Runner:
                 context=context,
                 max_turns=max_turns,
                 model_provider=model_provider,
+                limits=limits,
                 on_result=stream.record_result,
             )
 
@@ -70,10 +75,16 @@ class Runner:
         context: Any = None,
         max_turns: int = 10,
         model_provider: ModelProvider | None = None,
+        limits: StreamLimits | None = None,
     ) -> RunResult:
         """Run to completion and return the :class:`~rxagents.RunResult`."""
         stream = Runner.run_streamed(
-            agent, input, context=context, max_turns=max_turns, model_provider=model_provider
+            agent,
+            input,
+            context=context,
+            max_turns=max_turns,
+            model_provider=model_provider,
+            limits=limits,
         )
         return await stream.result()
 
@@ -85,6 +96,7 @@ class Runner:
         context: Any = None,
         max_turns: int = 10,
         model_provider: ModelProvider | None = None,
+        limits: StreamLimits | None = None,
     ) -> RunResult:
         """:meth:`run` from synchronous code (starts and closes its own event loop).
 
@@ -103,7 +115,12 @@ class Runner:
             )
         return asyncio.run(
             Runner.run(
-                agent, input, context=context, max_turns=max_turns, model_provider=model_provider
+                agent,
+                input,
+                context=context,
+                max_turns=max_turns,
+                model_provider=model_provider,
+                limits=limits,
             )
         )
 
@@ -116,6 +133,7 @@ class Runner:
         max_turns: int = 10,
         model_provider: ModelProvider | None = None,
         run_id: str | None = None,
+        limits: StreamLimits | None = None,
     ) -> RunHandle:
         """Start a hot run now (inside a running event loop) and return its handle."""
         validate_agent_graph(agent, max_turns)
@@ -130,6 +148,7 @@ class Runner:
                 context=context,
                 max_turns=max_turns,
                 model_provider=model_provider,
+                limits=limits,
                 control=control,
                 on_result=stream.record_result,
             )

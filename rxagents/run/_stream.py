@@ -73,8 +73,9 @@ class RunStream(Observable[StreamEvent]):
             raise AgentsError("no run of this stream has completed yet; iterate or await it first")
         return self.last_result.final_output
 
-    def __aiter__(self) -> ObservableIterator[StreamEvent]:
-        return self.events()
+    def __aiter__(self) -> AsyncIterator[StreamEvent]:
+        # The iterator's own __aiter__ hands out the generator that ``break`` closes.
+        return self.events().__aiter__()
 
     async def __aenter__(self) -> ObservableIterator[StreamEvent]:
         self._context_iterator = self.events()
