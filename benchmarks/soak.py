@@ -23,7 +23,8 @@ from typing import Any
 import openai
 
 from rxagents import Agent, Runner
-from rxagents.models import OpenAIChatCompletionsModel
+from rxagents.errors import AgentsError
+from rxagents.models import OpenAIChatCompletionsModel, StreamLimits
 from rxagents.testing.openai_fixtures import chat_text
 from tests.reliability.hostile import HostileServer, Plan, Seen, sse
 
@@ -48,10 +49,13 @@ def _answer(_request: Seen) -> Plan:
 async def _one(agent: Agent[Any], rng: random.Random) -> str:
     stop = rng.randrange(DELTAS + 30)  # some runs are left early, some read to the end
     seen = 0
-    async for _event in Runner.run_streamed(agent, "hi"):
-        seen += 1
-        if seen == stop:
-            break
+    try:
+        async for _event in Runner.run_streamed(agent, "hi"):
+            seen += 1
+            if seen == stop:
+                break
+    except AgentsError:
+        return "failed"  # counted: a soak is about leaks, and a loaded machine may time out
     return "left" if seen == stop else "completed"
 
 
@@ -70,8 +74,11 @@ async def soak(sequential: int, concurrent: int, seed: int = 15) -> dict[str, fl
     figures: dict[str, float] = {}
     with HostileServer(_answer) as server:
         client = openai.AsyncOpenAI(base_url=server.base_url, api_key="sk-soak", max_retries=0)
-        agent: Agent[Any] = Agent("soak", model=OpenAIChatCompletionsModel("m", client))
-        outcomes = {"left": 0, "completed": 0}
+        # Generous timeouts: 1,000 connections opened at once queue on a shared machine.
+        limits = StreamLimits(connect=120, first_event=300, idle=300)
+        model = OpenAIChatCompletionsModel("m", client, limits=limits)
+        agent: Agent[Any] = Agent("soak", model=model)
+        outcomes = {"left": 0, "completed": 0, "failed": 0}
         marks: list[tuple[int, float]] = []
         step = max(sequential // 10, 50)
         start = time.perf_counter()
@@ -82,6 +89,7 @@ async def soak(sequential: int, concurrent: int, seed: int = 15) -> dict[str, fl
                 marks.append((index + 1, _rss_mib()))
         figures["sequential_s"] = time.perf_counter() - start
         figures["sequential_left"] = outcomes["left"]
+        figures["sequential_failed"] = outcomes["failed"]
         figures["pending_after_sequential"] = await _settle()
         # Growth after the first tenth (connection pools, caches and the allocator warm up).
         (first_runs, first_rss), (last_runs, last_rss) = marks[0], marks[-1]
@@ -93,6 +101,7 @@ async def soak(sequential: int, concurrent: int, seed: int = 15) -> dict[str, fl
         results = await asyncio.gather(*(_one(agent, rng) for _ in range(concurrent)))
         figures["concurrent_s"] = time.perf_counter() - start
         figures["concurrent_left"] = results.count("left")
+        figures["concurrent_failed"] = results.count("failed")
         figures["pending_after_concurrent"] = await _settle()
         figures["server_requests"] = len(server.requests)
         await client.close()

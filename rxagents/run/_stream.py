@@ -87,7 +87,14 @@ class RunStream(Observable[StreamEvent]):
     async def result(self) -> RunResult:
         """Run once and return its :class:`~rxagents.RunResult` (events are discarded)."""
         async with self.events(maxsize=1 << 30) as events:
-            async for event in events:
+            # __anext__ directly: ``async with`` already closes the iterator, so the
+            # generator ``async for`` would hand out (and its finalizer task) is not needed.
+            next_event = events.__anext__
+            while True:
+                try:
+                    event = await next_event()
+                except StopAsyncIteration:
+                    break
                 if isinstance(event, RunCompletedStreamEvent):
                     return event.result
         raise AgentsError("the run ended without a RunCompletedStreamEvent")

@@ -137,7 +137,7 @@ class HostileServer:
     def _run(self) -> None:
         loop = self._loop = asyncio.new_event_loop()
         self._server = loop.run_until_complete(
-            asyncio.start_server(self._connection, "127.0.0.1", 0)
+            asyncio.start_server(self._connection, "127.0.0.1", 0, backlog=2048)
         )
         self.port = self._server.sockets[0].getsockname()[1]
         self._ready.set()
@@ -167,6 +167,8 @@ class HostileServer:
                     return
         except (ConnectionError, asyncio.IncompleteReadError):
             return
+        except asyncio.CancelledError:
+            return  # the server is stopping: end quietly, the connection is aborted below
         finally:
             writer.transport.abort()
             with self._lock:
