@@ -10,6 +10,18 @@ Example:
 
 from rxagents.agent import Agent, Handoff, handoff
 from rxagents.context import RunContext
+from rxagents.errors import InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered
+from rxagents.guardrail import (
+    GuardrailFunctionOutput,
+    InputGuardrail,
+    InputGuardrailResult,
+    OutputGuardrail,
+    OutputGuardrailResult,
+    input_guardrail,
+    output_guardrail,
+)
+from rxagents.items import ModelResponse
+from rxagents.lifecycle import AgentHooks, RunHooks
 from rxagents.model_settings import ModelSettings
 from rxagents.result import RunResult
 from rxagents.run import RunHandle, Runner, RunStream
@@ -30,11 +42,21 @@ RunStream.notebook_display = _display_in_notebook
 
 __all__ = [
     "Agent",
+    "AgentHooks",
     "FunctionTool",
+    "GuardrailFunctionOutput",
     "Handoff",
+    "InputGuardrail",
+    "InputGuardrailResult",
+    "InputGuardrailTripwireTriggered",
+    "ModelResponse",
     "ModelSettings",
+    "OutputGuardrail",
+    "OutputGuardrailResult",
+    "OutputGuardrailTripwireTriggered",
     "RunContext",
     "RunHandle",
+    "RunHooks",
     "RunResult",
     "RunSnapshot",
     "RunStream",
@@ -42,4 +64,6 @@ __all__ = [
     "Usage",
     "function_tool",
     "handoff",
+    "input_guardrail",
+    "output_guardrail",
 ]

@@ -5,6 +5,7 @@ Each wraps the Responses API item (``raw_item``) and the agent that produced it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from openai.types.responses import (
@@ -15,11 +16,13 @@ from openai.types.responses import (
 from pydantic import BaseModel, ConfigDict, Field
 
 from rxagents._agent_ref import AgentRef
+from rxagents.usage import Usage
 
 __all__ = [
     "HandoffCallItem",
     "HandoffOutputItem",
     "MessageOutputItem",
+    "ModelResponse",
     "ReasoningItem",
     "RunItem",
     "ToolCallItem",
@@ -125,3 +128,18 @@ RunItem = Annotated[
 def text_of(message: ResponseOutputMessage) -> str:
     """All ``output_text`` parts of a message, joined."""
     return "".join(part.text for part in message.content if part.type == "output_text")
+
+
+@dataclass
+class ModelResponse:
+    """One model call's response, as lifecycle hooks' ``on_llm_end`` receives it (the SDK's).
+
+    Attributes:
+        output: the response's output items (messages, function calls, reasoning).
+        usage: the tokens of this call alone.
+        response_id: the model server's id of the response, if it gave one.
+    """
+
+    output: list[Any]
+    usage: Usage
+    response_id: str | None

@@ -8,10 +8,12 @@ from typing import Any
 
 from rxagents.agent import Agent
 from rxagents.errors import UserError
+from rxagents.lifecycle import RunHooks
 from rxagents.models.base import ModelProvider
 from rxagents.models.limits import StreamLimits
 from rxagents.result import RunResult
 from rxagents.run._handle import RunHandle
+from rxagents.run._hooks import check_hooks
 from rxagents.run._loop import RunControl, new_run_id, run_events
 from rxagents.run._options import validate_agent_graph
 from rxagents.run._stream import RunStream
@@ -32,6 +34,8 @@ class Runner:
         model_provider: resolves model names; default: see ``rxagents.models.provider``.
         limits: timeouts and the event size cap for this run's model calls
             (:class:`~rxagents.models.StreamLimits`), over each model's own.
+        hooks: a :class:`~rxagents.RunHooks` called at each step of the run; an
+            exception in a hook ends the run with it.
     """
 
     @staticmethod
@@ -43,6 +47,7 @@ class Runner:
         max_turns: int = 10,
         model_provider: ModelProvider | None = None,
         limits: StreamLimits | None = None,
+        hooks: RunHooks[Any] | None = None,
     ) -> RunStream:
         """A cold Observable of the run's events: nothing runs until it is subscribed.
 
@@ -51,6 +56,7 @@ class Runner:
                 ``max_turns < 1``...), before any model call.
         """
         validate_agent_graph(agent, max_turns)
+        run_hooks = check_hooks(hooks)
 
         def factory() -> Any:
             return run_events(
@@ -62,6 +68,7 @@ class Runner:
                 model_provider=model_provider,
                 limits=limits,
                 on_result=stream.record_result,
+                hooks=run_hooks,
             )
 
         stream = RunStream(factory)
@@ -76,6 +83,7 @@ class Runner:
         max_turns: int = 10,
         model_provider: ModelProvider | None = None,
         limits: StreamLimits | None = None,
+        hooks: RunHooks[Any] | None = None,
     ) -> RunResult:
         """Run to completion and return the :class:`~rxagents.RunResult`."""
         stream = Runner.run_streamed(
@@ -85,6 +93,7 @@ class Runner:
             max_turns=max_turns,
             model_provider=model_provider,
             limits=limits,
+            hooks=hooks,
         )
         return await stream.result()
 
@@ -97,6 +106,7 @@ class Runner:
         max_turns: int = 10,
         model_provider: ModelProvider | None = None,
         limits: StreamLimits | None = None,
+        hooks: RunHooks[Any] | None = None,
     ) -> RunResult:
         """:meth:`run` from synchronous code (starts and closes its own event loop).
 
@@ -121,6 +131,7 @@ class Runner:
                 max_turns=max_turns,
                 model_provider=model_provider,
                 limits=limits,
+                hooks=hooks,
             )
         )
 
@@ -134,9 +145,11 @@ class Runner:
         model_provider: ModelProvider | None = None,
         run_id: str | None = None,
         limits: StreamLimits | None = None,
+        hooks: RunHooks[Any] | None = None,
     ) -> RunHandle:
         """Start a hot run now (inside a running event loop) and return its handle."""
         validate_agent_graph(agent, max_turns)
+        run_hooks = check_hooks(hooks)
         control = RunControl()
         rid = run_id or new_run_id()
 
@@ -151,6 +164,7 @@ class Runner:
                 limits=limits,
                 control=control,
                 on_result=stream.record_result,
+                hooks=run_hooks,
             )
 
         stream = RunStream(factory)

@@ -13,6 +13,7 @@ from rxagents.agent import Agent
 from rxagents.context import RunContext
 from rxagents.errors import ToolExecutionError
 from rxagents.items import ToolCallOutputItem
+from rxagents.run._hooks import HookCalls
 from rxagents.tools import FunctionTool, ToolArgumentsError
 
 __all__ = ["invoke_tool", "output_text", "start_tool"]
@@ -42,12 +43,19 @@ async def invoke_tool(
     tool: FunctionTool | None,
     call: ResponseFunctionToolCall,
     ctx: RunContext[Any],
+    hooks: HookCalls | None = None,
 ) -> ToolCallOutputItem:
-    """Run one call. Mistakes the model can fix come back to it as the call's output."""
+    """Run one call. Mistakes the model can fix come back to it as the call's output.
+
+    ``hooks`` (the run's lifecycle hooks) hear of the call just before the tool runs
+    and just after it returns; an exception in a hook fails the run.
+    """
     if tool is None:
         available = ", ".join(t.name for t in agent.tools) or "none"
         message = f"Error: tool {call.name!r} does not exist. Available tools: {available}."
         return _output_item(agent, call, message, True)
+    if hooks is not None:
+        await hooks.tool_start(ctx, agent, tool)
     try:
         value = await tool.on_invoke(ctx, call.arguments)
     except ToolArgumentsError as exc:
@@ -57,6 +65,8 @@ async def invoke_tool(
             raise ToolExecutionError(call.name, call.call_id, exc) from exc
         message = f"Error: tool {call.name!r} raised {type(exc).__name__}: {exc}"
         return _output_item(agent, call, message, True)
+    if hooks is not None:
+        await hooks.tool_end(ctx, agent, tool, value)
     return _output_item(agent, call, value, False)
 
 
@@ -66,6 +76,7 @@ async def start_tool(
     tool: FunctionTool | None,
     call: ResponseFunctionToolCall,
     ctx: RunContext[Any],
+    hooks: HookCalls | None = None,
 ) -> ToolCallOutputItem:
     """Run one tool call, unless the run was cancelled before the call's task got to start.
 
@@ -76,4 +87,4 @@ async def start_tool(
     """
     if owner is not None and owner.cancelling():
         raise asyncio.CancelledError
-    return await invoke_tool(agent, tool, call, ctx)
+    return await invoke_tool(agent, tool, call, ctx, hooks)
