@@ -12,6 +12,7 @@ __all__ = [
     "InputGuardrailTripwireTriggered",
     "MaxTurnsExceeded",
     "ModelBehaviorError",
+    "ModelConfigError",
     "ModelConnectionError",
     "ModelEventTooLarge",
     "ModelHTTPError",
@@ -30,6 +31,10 @@ class AgentsError(Exception):
 
 class UserError(AgentsError):
     """The library was configured or called wrongly; the message says how to fix it."""
+
+
+class ModelConfigError(UserError):
+    """No model can run as configured: e.g. a model is named but no server is set up for it."""
 
 
 class MaxTurnsExceeded(AgentsError):
