@@ -1,5 +1,9 @@
 """rxagents: LLM agent runs as ReactiveX Observables of typed stream events.
 
+The names an OpenAI Agents SDK user imports from ``agents`` are here under the
+same names, for the features rxagents has (README, "Differences from the OpenAI
+Agents SDK", lists the ones it deliberately has not).
+
 Example:
     >>> from rxagents import Agent, Runner
     >>> from rxagents.testing import ScriptedModel, text
@@ -8,26 +12,118 @@ Example:
     'hello'
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from rxagents.agent import Agent, Handoff, handoff
+from rxagents.agent_output import AgentOutputSchema
 from rxagents.context import RunContext
+from rxagents.errors import (
+    AgentsError,
+    AgentsException,
+    MaxTurnsExceeded,
+    ModelBehaviorError,
+    UserError,
+)
+from rxagents.events import (
+    AgentUpdatedStreamEvent,
+    RawResponsesStreamEvent,
+    RunItemStreamEvent,
+    StreamEvent,
+)
+from rxagents.items import (
+    HandoffCallItem,
+    HandoffOutputItem,
+    ItemHelpers,
+    MessageOutputItem,
+    ReasoningItem,
+    RunItem,
+    ToolCallItem,
+    ToolCallOutputItem,
+    TResponseInputItem,
+)
 from rxagents.model_settings import ModelSettings
+from rxagents.models.base import Model, ModelProvider
 from rxagents.result import RunResult, Usage
 from rxagents.run import RunHandle, Runner, RunStream
 from rxagents.snapshot import RunSnapshot
-from rxagents.tools import FunctionTool, function_tool
+from rxagents.tools import FunctionTool, default_tool_error_function, function_tool
+
+if TYPE_CHECKING:
+    from rxagents.models.openai_chat import OpenAIChatCompletionsModel
+    from rxagents.models.openai_responses import OpenAIResponsesModel
+    from rxagents.models.provider import OpenAIProvider
+
+__version__ = "0.1.0"
+
+RunContextWrapper = RunContext
+"""The SDK's name for :class:`RunContext` (``ctx.context``, ``ctx.usage``)."""
+
+RunResultStreaming = RunStream
+"""The SDK's name for what ``Runner.run_streamed`` returns (``stream_events()``,
+``final_output`` once done, and here also an Observable)."""
+
+Tool = FunctionTool
+"""The SDK's union of tool kinds; rxagents has function tools (agents as tools are ones)."""
+
+_MODELS = {
+    "OpenAIChatCompletionsModel": "rxagents.models.openai_chat",
+    "OpenAIResponsesModel": "rxagents.models.openai_responses",
+    "OpenAIProvider": "rxagents.models.provider",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # The OpenAI models load the openai client's HTTP machinery: only when asked for.
+    if name in _MODELS:
+        import importlib
+
+        return getattr(importlib.import_module(_MODELS[name]), name)
+    raise AttributeError(f"module 'rxagents' has no attribute {name!r}")
+
 
 __all__ = [
     "Agent",
+    "AgentOutputSchema",
+    "AgentUpdatedStreamEvent",
+    "AgentsError",
+    "AgentsException",
     "FunctionTool",
     "Handoff",
+    "HandoffCallItem",
+    "HandoffOutputItem",
+    "ItemHelpers",
+    "MaxTurnsExceeded",
+    "MessageOutputItem",
+    "Model",
+    "ModelBehaviorError",
+    "ModelProvider",
     "ModelSettings",
+    "OpenAIChatCompletionsModel",
+    "OpenAIProvider",
+    "OpenAIResponsesModel",
+    "RawResponsesStreamEvent",
+    "ReasoningItem",
     "RunContext",
+    "RunContextWrapper",
     "RunHandle",
+    "RunItem",
+    "RunItemStreamEvent",
     "RunResult",
+    "RunResultStreaming",
     "RunSnapshot",
     "RunStream",
     "Runner",
+    "StreamEvent",
+    "TResponseInputItem",
+    "Tool",
+    "ToolCallItem",
+    "ToolCallOutputItem",
     "Usage",
+    "UserError",
+    "__version__",
+    "default_tool_error_function",
     "function_tool",
     "handoff",
 ]

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
+from rxagents._strict_schema import strict_empty_object
 from rxagents.context import RunContext
 from rxagents.errors import UserError
 from rxagents.model_settings import ModelSettings
@@ -43,12 +44,16 @@ class Handoff:
         tool_name: the tool the model calls to hand off.
         tool_description: the description the model sees.
         on_handoff: called with the run context when the handoff happens.
+        input_json_schema: the schema of the tool's arguments (none: an empty object).
+        strict_json_schema: the schema is strict, as the SDK sends it.
     """
 
     agent: Agent[Any]
     tool_name: str
     tool_description: str
     on_handoff: Callable[[RunContext[Any]], Any] | None = None
+    input_json_schema: dict[str, Any] = field(default_factory=strict_empty_object)
+    strict_json_schema: bool = True
 
 
 def handoff(
@@ -70,8 +75,10 @@ def handoff(
 
 
 def _default_description(agent: Agent[Any]) -> str:
-    extra = f" {agent.handoff_description}" if agent.handoff_description else ""
-    return f"Handoff to the {agent.name} agent to handle the request.{extra}"
+    # Word for word what the SDK sends, trailing space included when there is no
+    # handoff_description: the model sees the same tools whichever library runs it.
+    extra = agent.handoff_description or ""
+    return f"Handoff to the {agent.name} agent to handle the request. {extra}"
 
 
 @dataclass(eq=False)

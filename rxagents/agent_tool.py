@@ -11,6 +11,7 @@ flatten them with ``rxo.nested_events`` / ``rxo.flatten_nested`` /
 
 from __future__ import annotations
 
+import copy
 import inspect
 import json
 import re
@@ -32,8 +33,12 @@ OutputExtractor = Callable[[RunResult], Any]
 """Turns the sub-run's result into the tool's output (sync or async)."""
 
 _PARAMS: dict[str, Any] = {
+    # Key for key the schema the SDK sends for an agent used as a tool, so that the
+    # model sees the same tool whichever library runs it.
+    "title": "AgentAsToolInput",
+    "description": "Default input schema for agent-as-tool calls.",
     "type": "object",
-    "properties": {"input": {"type": "string", "description": "The input for the agent."}},
+    "properties": {"input": {"title": "Input", "type": "string"}},
     "required": ["input"],
     "additionalProperties": False,
 }
@@ -119,7 +124,7 @@ def agent_tool(
     return FunctionTool(
         name=name,
         description=description,
-        params_json_schema=dict(_PARAMS),
+        params_json_schema=copy.deepcopy(_PARAMS),
         on_invoke=on_invoke,
         strict_json_schema=True,
     )

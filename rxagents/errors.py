@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "AgentsError",
+    "AgentsException",
     "MaxTurnsExceeded",
     "ModelBehaviorError",
     "ModelConnectionError",
@@ -17,6 +18,10 @@ __all__ = [
 
 class AgentsError(Exception):
     """Base class of every error raised by rxagents."""
+
+
+AgentsException = AgentsError
+"""The OpenAI Agents SDK's name for :class:`AgentsError`."""
 
 
 class UserError(AgentsError):

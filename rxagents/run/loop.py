@@ -79,11 +79,7 @@ def _tool_specs(agent: Agent[Any], handoffs: Sequence[Handoff]) -> list[ToolSpec
         for t in agent.tools
     ]
     specs.extend(
-        ToolSpec(
-            h.tool_name,
-            h.tool_description,
-            {"type": "object", "properties": {}, "additionalProperties": False},
-        )
+        ToolSpec(h.tool_name, h.tool_description, h.input_json_schema, h.strict_json_schema)
         for h in handoffs
     )
     return specs

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 
 from rxagents.agent import Agent, Handoff
-from rxagents.errors import ModelBehaviorError, UserError
+from rxagents.agent_output import AgentOutputSchema
+from rxagents.errors import UserError
 from rxagents.models.base import OutputSchema
 
 __all__ = ["OutputSpec", "output_spec", "validate_agent_graph"]
@@ -39,6 +40,7 @@ def validate_agent_graph(agent: Agent[Any], max_turns: int) -> None:
                     f"agent {current.name!r} has a handoff target without a name ({target!r}); "
                     "pass Agent instances with a non-empty name"
                 )
+        output_spec(current.output_type)  # a type that cannot be made strict fails here
         for h in current.get_handoffs():
             _claim(names, h.tool_name, "handoff", current)
             todo.append(h.agent)
@@ -57,66 +59,39 @@ def _claim(names: dict[str, str], name: str, kind: str, agent: Agent[Any]) -> No
 class OutputSpec:
     """How an ``output_type`` is asked for and checked."""
 
-    adapter: TypeAdapter[Any]
+    output: AgentOutputSchema
     schema: OutputSchema
-    wrapped: bool
-    """Non-object types are wrapped as ``{"response": ...}``, as the SDK does."""
+
+    @property
+    def adapter(self) -> TypeAdapter[Any]:
+        """Validates a value of the output type itself."""
+        return self.output.adapter
+
+    @property
+    def wrapped(self) -> bool:
+        """Non-object types are wrapped as ``{"response": ...}``, as the SDK does."""
+        return self.output.wrapped
 
     def parse(self, text: str, agent_name: str) -> Any:
         """Validate the model's final text into the output type."""
-        payload = text
-        try:
-            if self.wrapped:
-                import json
-
-                payload = json.dumps(json.loads(text)["response"]) if text.strip() else text
-            return self.adapter.validate_json(payload)
-        except (ValidationError, KeyError, TypeError, ValueError) as exc:
-            raise ModelBehaviorError(
-                f"agent {agent_name!r} gave a final output that does not match its output_type: "
-                f"{_describe(exc)}; output was {text[:300]!r}"
-            ) from None
-
-
-def _describe(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return "; ".join(
-            f"field {'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}"
-            for e in exc.errors()
-        )
-    if isinstance(exc, KeyError):
-        return "missing the 'response' key"
-    return str(exc)
+        return self.output.validate_json(text, agent_name)
 
 
 @lru_cache(maxsize=256)
 def output_spec(output_type: Any) -> OutputSpec | None:
-    """The output spec for an ``output_type``, or ``None`` for plain text."""
-    if output_type is None or output_type is str:
-        return None
-    adapter: TypeAdapter[Any] = TypeAdapter(output_type)
-    schema = adapter.json_schema()
-    is_object = isinstance(output_type, type) and issubclass(output_type, BaseModel)
-    if not is_object:
-        schema = {
-            "type": "object",
-            "properties": {"response": schema},
-            "required": ["response"],
-            "additionalProperties": False,
-            **({"$defs": schema.pop("$defs")} if "$defs" in schema else {}),
-        }
-    name = getattr(output_type, "__name__", "final_output")
-    return OutputSpec(
-        adapter=adapter,
-        schema=OutputSchema(name=_schema_name(name), schema=schema),
-        wrapped=not is_object,
+    """The output spec for an ``output_type`` (or an :class:`AgentOutputSchema`), or
+    ``None`` for plain text."""
+    output = (
+        output_type
+        if isinstance(output_type, AgentOutputSchema)
+        else AgentOutputSchema(output_type)
     )
-
-
-def _schema_name(name: str) -> str:
-    import re
-
-    return re.sub(r"[^a-zA-Z0-9_-]", "_", name)[:64] or "final_output"
+    if output.is_plain_text():
+        return None
+    schema = OutputSchema(
+        name="final_output", schema=output.json_schema(), strict=output.is_strict_json_schema()
+    )
+    return OutputSpec(output=output, schema=schema)
 
 
 def as_input_list(value: object) -> list[dict[str, Any]]:

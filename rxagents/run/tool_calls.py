@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from openai.types.responses import ResponseFunctionToolCall
-from pydantic import BaseModel
 
 from rxagents.agent import Agent
 from rxagents.context import RunContext
 from rxagents.errors import ToolExecutionError
-from rxagents.items import ToolCallOutputItem
+from rxagents.items import ToolCallOutputItem, tool_output_text
 from rxagents.tools import FunctionTool, ToolArgumentsError
 
 __all__ = ["invoke_tool", "output_text"]
 
 
-def output_text(value: Any) -> str:
-    """How a tool's return value is shown to the model."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, BaseModel):
-        return value.model_dump_json()
-    try:
-        return json.dumps(value, default=str)
-    except (TypeError, ValueError):
-        return str(value)
+output_text = tool_output_text
+"""How a tool's return value is shown to the model (see :func:`rxagents.items.tool_output_text`)."""
 
 
 def _output_item(
