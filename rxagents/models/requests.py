@@ -35,8 +35,8 @@ def responses_params(model: str, request: ModelRequest) -> dict[str, Any]:
     params: dict[str, Any] = {"model": model, "input": request.input, "stream": True}
     if request.instructions:
         params["instructions"] = request.instructions
-    if request.tools:
-        params["tools"] = [tool.to_responses_tool() for tool in request.tools]
+    # Always sent, empty too, as the SDK sends it (Chat Completions servers get none then).
+    params["tools"] = [tool.to_responses_tool() for tool in request.tools]
     schema = request.output_schema
     if schema is not None:
         params["text"] = {
