@@ -45,10 +45,11 @@ from rxagents.items import (
 )
 from rxagents.model_settings import ModelSettings
 from rxagents.models.base import Model, ModelProvider
-from rxagents.result import RunResult, Usage
+from rxagents.result import RunResult
 from rxagents.run import RunHandle, Runner, RunStream
 from rxagents.snapshot import RunSnapshot
 from rxagents.tools import FunctionTool, default_tool_error_function, function_tool
+from rxagents.usage import Usage
 
 if TYPE_CHECKING:
     from rxagents.models.openai_chat import OpenAIChatCompletionsModel
@@ -56,6 +57,17 @@ if TYPE_CHECKING:
     from rxagents.models.provider import OpenAIProvider
 
 __version__ = "0.1.0"
+
+
+def _display_in_notebook(stream: RunStream) -> object:
+    # The package's face sits above every layer: it hands the run loop's RunStream the
+    # notebook sink's live view, imported only when a notebook displays a stream.
+    from rxagents.sinks.notebook import display_run
+
+    return display_run(stream)
+
+
+RunStream.notebook_display = _display_in_notebook
 
 RunContextWrapper = RunContext
 """The SDK's name for :class:`RunContext` (``ctx.context``, ``ctx.usage``)."""

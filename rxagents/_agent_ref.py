@@ -10,13 +10,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import PlainSerializer, ValidationInfo, WrapValidator
 
-if TYPE_CHECKING:
-    from rxagents.agent import Agent
+# A plain module-level import: agent.py imports nothing that leads back here.
+from rxagents.agent import Agent
 
 
 def _to_agent(value: Any, handler: Any, info: ValidationInfo) -> Any:
-    from rxagents.agent import Agent
-
     if isinstance(value, Agent):
         return value
     if isinstance(value, str):

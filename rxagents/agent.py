@@ -8,7 +8,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
+from rxagents._agent_tool import OutputExtractor, build_agent_tool
 from rxagents._strict_schema import strict_empty_object
+from rxagents.agent_output import output_schema
 from rxagents.context import RunContext
 from rxagents.errors import UserError
 from rxagents.model_settings import ModelSettings
@@ -16,9 +18,8 @@ from rxagents.tools import FunctionTool
 
 if TYPE_CHECKING:
     from rxagents.models.base import Model
-    from rxagents.result import RunResult
 
-__all__ = ["Agent", "Handoff", "handoff", "tool_name_for_agent"]
+__all__ = ["Agent", "Handoff", "handoff", "tool_name_for_agent", "validate_agent_graph"]
 
 TContext = TypeVar("TContext")
 
@@ -145,19 +146,56 @@ class Agent(Generic[TContext]):
         tool_name: str | None = None,
         tool_description: str | None = None,
         *,
-        custom_output_extractor: Callable[[RunResult], Any] | None = None,
+        custom_output_extractor: OutputExtractor | None = None,
         max_turns: int = 10,
     ) -> FunctionTool:
         """This agent as a tool for another agent; its events appear in the caller's stream.
 
         See :func:`rxagents.agent_tool.agent_tool` for the arguments.
         """
-        from rxagents.agent_tool import agent_tool
-
-        return agent_tool(
-            self,
-            tool_name,
-            tool_description,
-            custom_output_extractor=custom_output_extractor,
-            max_turns=max_turns,
+        validate_agent_graph(self, max_turns)
+        return build_agent_tool(
+            self, tool_name, tool_description, custom_output_extractor, max_turns
         )
+
+
+def validate_agent_graph(agent: Agent[Any], max_turns: int) -> None:
+    """Raise :class:`UserError` for configuration that would fail mid-run.
+
+    Checked before a run starts (and when an agent becomes a tool): ``max_turns``,
+    every reachable agent, and that no agent offers two tools of one name.
+    """
+    if not isinstance(max_turns, int) or max_turns < 1:
+        raise UserError(f"max_turns must be an integer >= 1, got {max_turns!r}")
+    seen: set[int] = set()
+    todo: list[Agent[Any]] = [agent]
+    while todo:
+        current = todo.pop()
+        if not isinstance(current, Agent):
+            raise UserError(f"expected an Agent, got {type(current).__name__}: {current!r}")
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        names: dict[str, str] = {}
+        for tool in current.tools:
+            _claim(names, tool.name, "tool", current)
+        for entry in current.handoffs:
+            target = entry.agent if isinstance(entry, Handoff) else entry
+            if not isinstance(target, Agent) or not getattr(target, "name", None):
+                raise UserError(
+                    f"agent {current.name!r} has a handoff target without a name ({target!r}); "
+                    "pass Agent instances with a non-empty name"
+                )
+        output_schema(current.output_type)  # a type that cannot be made strict fails here
+        for h in current.get_handoffs():
+            _claim(names, h.tool_name, "handoff", current)
+            todo.append(h.agent)
+
+
+def _claim(names: dict[str, str], name: str, kind: str, agent: Agent[Any]) -> None:
+    if name in names:
+        raise UserError(
+            f"agent {agent.name!r} offers two tools named {name!r} ({names[name]} and {kind}); "
+            "rename one with function_tool(name=...) or handoff(..., tool_name_override=...)"
+        )
+    names[name] = kind

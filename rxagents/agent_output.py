@@ -10,6 +10,7 @@ made strict unless the agent's ``output_type`` is
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -18,7 +19,7 @@ from typing_extensions import TypedDict
 from rxagents._strict_schema import ensure_strict_json_schema
 from rxagents.errors import ModelBehaviorError, UserError
 
-__all__ = ["AgentOutputSchema"]
+__all__ = ["AgentOutputSchema", "output_schema"]
 
 _WRAPPER_KEY = "response"
 
@@ -103,6 +104,22 @@ class AgentOutputSchema:
                 f"agent {agent_name!r} gave a final output that does not match its output_type: "
                 f"{_describe(exc)}; output was {text[:300]!r}"
             ) from None
+
+
+@lru_cache(maxsize=256)
+def output_schema(output_type: Any) -> AgentOutputSchema | None:
+    """An agent's ``output_type`` as an :class:`AgentOutputSchema` (strict unless it is one
+    already that says otherwise), or ``None`` for plain text. Cached per type.
+
+    Raises:
+        UserError: the type cannot be made strict (the message names the field).
+    """
+    output = (
+        output_type
+        if isinstance(output_type, AgentOutputSchema)
+        else AgentOutputSchema(output_type)
+    )
+    return None if output.is_plain_text() else output
 
 
 def _is_object_type(output_type: Any) -> bool:

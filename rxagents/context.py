@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from rxagents.result import Usage
+from rxagents.usage import Usage
 
 TContext = TypeVar("TContext")
 

@@ -35,7 +35,8 @@ from rxagents.items import (
     ToolCallItem,
     ToolCallOutputItem,
 )
-from rxagents.result import RunResult, Usage
+from rxagents.result import RunResult
+from rxagents.usage import Usage
 
 __all__ = [
     "RunAccumulator",

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from openai.types.responses import ResponseFunctionToolCall, ResponseOutputMessage
 
+from rxagents._tool_scope import sub_runner
 from rxagents.agent import Agent, Handoff
 from rxagents.context import RunContext
 from rxagents.errors import MaxTurnsExceeded, ModelBehaviorError
@@ -36,13 +38,14 @@ from rxagents.items import (
     text_of,
 )
 from rxagents.models.base import Model, ModelProvider, ModelRequest, ToolSpec
-from rxagents.result import RunResult, Usage
-from rxagents.run.nesting import NestedChannel, ParentLink, parent_link
+from rxagents.result import RunResult
+from rxagents.run.nesting import NestedChannel, ParentLink
 from rxagents.run.options import as_input_list, output_spec, validate_agent_graph
 from rxagents.run.tool_calls import invoke_tool
 from rxagents.tools import FunctionTool
+from rxagents.usage import Usage
 
-__all__ = ["RunControl", "run_events"]
+__all__ = ["RunControl", "new_run_id", "run_events"]
 
 _ACTED_ON = frozenset(
     {
@@ -54,6 +57,11 @@ _ACTED_ON = frozenset(
     }
 )
 """The model events the loop does more with than pass through (one set lookup per event)."""
+
+
+def new_run_id() -> str:
+    """A fresh run id."""
+    return f"run_{uuid.uuid4().hex}"
 
 
 @dataclass
@@ -190,8 +198,10 @@ async def run_events(
                             yield item_event(
                                 "tool_called", ToolCallItem(agent=current, raw_item=item)
                             )
-                            token = parent_link.set(
-                                ParentLink(nested, item.call_id, item.name, model_provider)
+                            token = sub_runner.set(
+                                ParentLink(
+                                    nested, item.call_id, item.name, model_provider, _sub_run
+                                )
                             )
                             task = asyncio.ensure_future(
                                 _start_tool(
@@ -202,7 +212,7 @@ async def run_events(
                                     ctx,
                                 )
                             )
-                            parent_link.reset(token)
+                            sub_runner.reset(token)
                             running.add(task)
                             task.add_done_callback(on_tool_done)
                     elif item.type == "reasoning":
@@ -308,6 +318,25 @@ async def run_events(
                 on_result(result)
             yield RunCompletedStreamEvent._fast(run_id=run_id, sequence_number=seq, result=result)
             return
+
+
+def _sub_run(
+    agent: Agent[Any],
+    input: str,
+    *,
+    context: Any,
+    max_turns: int,
+    model_provider: ModelProvider | None,
+) -> AsyncIterator[StreamEvent]:
+    """A sub-run of an agent used as a tool: the loop hands this to its tools."""
+    return run_events(
+        agent,
+        input,
+        run_id=new_run_id(),
+        context=context,
+        max_turns=max_turns,
+        model_provider=model_provider,
+    )
 
 
 async def _start_tool(

@@ -1,9 +1,10 @@
 """The side channel that carries a sub-run's events into its parent's stream.
 
-The run loop sets :data:`parent_link` while it starts each tool task; asyncio
-copies the context into the task, so code running inside the tool (an agent
-used as a tool, ``Agent.as_tool``) finds the parent's :class:`NestedChannel`
-and the call it belongs to. The sub-run pushes its events there; the parent's
+The run loop sets :data:`rxagents._tool_scope.sub_runner` to a :class:`ParentLink`
+while it starts each tool task; asyncio copies the context into the task, so an
+agent used as a tool (``Agent.as_tool``) finds the function that runs its sub-run
+as part of the parent's call. The sub-run pushes its events into the parent's
+:class:`NestedChannel`; the parent's
 loop emits them as :class:`~rxagents.events.NestedRunEvent` in the same places
 it emits finished tool outputs, with its own ``run_id`` and sequence numbers.
 A turn without sub-runs pays one empty-deque check per event.
@@ -16,16 +17,19 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from contextvars import ContextVar
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from rxagents.events import NestedRunEvent, StreamEvent
+from rxagents.errors import AgentsError
+from rxagents.events import NestedRunEvent, RunCompletedStreamEvent, StreamEvent
+from rxagents.result import RunResult
 
 if TYPE_CHECKING:
+    from rxagents.agent import Agent
     from rxagents.models.base import ModelProvider
 
-__all__ = ["NestedChannel", "ParentLink", "parent_link"]
+__all__ = ["NestedChannel", "ParentLink", "StartSubRun"]
 
 
 class NestedChannel:
@@ -71,15 +75,52 @@ class NestedChannel:
         return event
 
 
+class StartSubRun(Protocol):
+    """The run loop's own entry point for a sub-run (it passes ``run_events``' twin in)."""
+
+    def __call__(
+        self,
+        agent: Agent[Any],
+        input: str,
+        *,
+        context: Any,
+        max_turns: int,
+        model_provider: ModelProvider | None,
+    ) -> AsyncIterator[StreamEvent]: ...
+
+
 @dataclass(frozen=True, slots=True)
 class ParentLink:
-    """What a tool task knows of the run that started it."""
+    """What a tool task knows of the run that started it; runs sub-agents inside that run.
+
+    It is the :class:`~rxagents._tool_scope.SubRunner` the loop hands its tools:
+    ``start`` is the loop's own sub-run entry point, passed in by the loop so that
+    this module (and the agent tool) import nothing from it.
+    """
 
     channel: NestedChannel
     call_id: str
     tool_name: str
     model_provider: ModelProvider | None
+    start: StartSubRun
 
-
-parent_link: ContextVar[ParentLink | None] = ContextVar("rxagents_parent_link", default=None)
-"""Set by the run loop around starting each tool task; ``None`` outside tools."""
+    async def __call__(
+        self, agent: Agent[Any], input: str, *, context: Any, max_turns: int
+    ) -> RunResult:
+        """Run ``agent`` as a sub-run; each of its events goes to the parent's stream first."""
+        events = self.start(
+            agent, input, context=context, max_turns=max_turns, model_provider=self.model_provider
+        )
+        result: RunResult | None = None
+        try:
+            async for event in events:
+                await self.channel.put(self.call_id, self.tool_name, event)
+                if isinstance(event, RunCompletedStreamEvent):
+                    result = event.result
+        finally:  # cancelled with the parent's tool task: close the sub-run's model stream
+            aclose: Any = getattr(events, "aclose", None)
+            if aclose is not None:
+                await aclose()
+        if result is None:
+            raise AgentsError(f"the sub-run of tool {self.tool_name!r} ended without a result")
+        return result

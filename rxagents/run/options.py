@@ -9,50 +9,12 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from rxagents.agent import Agent, Handoff
-from rxagents.agent_output import AgentOutputSchema
+from rxagents.agent import validate_agent_graph
+from rxagents.agent_output import AgentOutputSchema, output_schema
 from rxagents.errors import UserError
 from rxagents.models.base import OutputSchema
 
 __all__ = ["OutputSpec", "output_spec", "validate_agent_graph"]
-
-
-def validate_agent_graph(agent: Agent[Any], max_turns: int) -> None:
-    """Raise :class:`UserError` for configuration that would fail mid-run."""
-    if not isinstance(max_turns, int) or max_turns < 1:
-        raise UserError(f"max_turns must be an integer >= 1, got {max_turns!r}")
-    seen: set[int] = set()
-    todo: list[Agent[Any]] = [agent]
-    while todo:
-        current = todo.pop()
-        if not isinstance(current, Agent):
-            raise UserError(f"expected an Agent, got {type(current).__name__}: {current!r}")
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        names: dict[str, str] = {}
-        for tool in current.tools:
-            _claim(names, tool.name, "tool", current)
-        for entry in current.handoffs:
-            target = entry.agent if isinstance(entry, Handoff) else entry
-            if not isinstance(target, Agent) or not getattr(target, "name", None):
-                raise UserError(
-                    f"agent {current.name!r} has a handoff target without a name ({target!r}); "
-                    "pass Agent instances with a non-empty name"
-                )
-        output_spec(current.output_type)  # a type that cannot be made strict fails here
-        for h in current.get_handoffs():
-            _claim(names, h.tool_name, "handoff", current)
-            todo.append(h.agent)
-
-
-def _claim(names: dict[str, str], name: str, kind: str, agent: Agent[Any]) -> None:
-    if name in names:
-        raise UserError(
-            f"agent {agent.name!r} offers two tools named {name!r} ({names[name]} and {kind}); "
-            "rename one with function_tool(name=...) or handoff(..., tool_name_override=...)"
-        )
-    names[name] = kind
 
 
 @dataclass(frozen=True)
@@ -81,12 +43,8 @@ class OutputSpec:
 def output_spec(output_type: Any) -> OutputSpec | None:
     """The output spec for an ``output_type`` (or an :class:`AgentOutputSchema`), or
     ``None`` for plain text."""
-    output = (
-        output_type
-        if isinstance(output_type, AgentOutputSchema)
-        else AgentOutputSchema(output_type)
-    )
-    if output.is_plain_text():
+    output = output_schema(output_type)
+    if output is None:
         return None
     schema = OutputSchema(
         name="final_output", schema=output.json_schema(), strict=output.is_strict_json_schema()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,18 +10,13 @@ from rxagents.agent import Agent
 from rxagents.models.base import ModelProvider
 from rxagents.result import RunResult
 from rxagents.run.handle import RunHandle
-from rxagents.run.loop import RunControl, run_events
+from rxagents.run.loop import RunControl, new_run_id, run_events
 from rxagents.run.options import validate_agent_graph
 from rxagents.run.stream import RunStream
 
-__all__ = ["Runner"]
+__all__ = ["Runner", "new_run_id"]
 
 Input = str | Sequence[dict[str, Any]]
-
-
-def new_run_id() -> str:
-    """A fresh run id."""
-    return f"run_{uuid.uuid4().hex}"
 
 
 class Runner:

@@ -9,7 +9,7 @@ run's :class:`~rxagents.RunResult`.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Generator
-from typing import Any
+from typing import Any, ClassVar
 
 from reactivex import Observable, abc
 
@@ -30,6 +30,13 @@ class RunStream(Observable[StreamEvent]):
         ...     print(event.type)
         >>> Runner.run_streamed(agent, "hi").pipe(rxo.text_deltas()).subscribe(print)
         >>> result = await Runner.run_streamed(agent, "hi")        # the RunResult
+    """
+
+    notebook_display: ClassVar[Callable[[RunStream], object] | None] = None
+    """How a stream left as a notebook cell's value shows itself.
+
+    Set from above the run loop (``rxagents/__init__.py`` sets it to the notebook
+    sink's :func:`~rxagents.sinks.display_run`), so this module imports no sink.
     """
 
     def __init__(self, factory: Callable[[], AsyncIterator[StreamEvent]]) -> None:
@@ -92,6 +99,10 @@ class RunStream(Observable[StreamEvent]):
 
         See :func:`rxagents.sinks.display_run` (needs ``rxagents[notebook]``).
         """
-        from rxagents.sinks.notebook import display_run
-
-        display_run(self)
+        show = RunStream.notebook_display
+        if show is None:
+            raise AgentsError(
+                "no notebook display is registered for RunStream; import rxagents, or call "
+                "rxagents.sinks.display_run(stream)"
+            )
+        show(self)

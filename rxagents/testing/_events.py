@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from rxagents.agent import Agent
 from rxagents.errors import UserError
 from rxagents.events import NestedRunEvent, StreamEvent
+from rxagents.testing._chunkings import text_chunkings
 from rxagents.testing.builders import StreamBuilder
 
 __all__ = ["stream_events"]
@@ -100,8 +101,6 @@ def _run(
     run_id: str,
     nested: bool = False,
 ) -> list[StreamEvent]:
-    from rxagents.testing.strategies import text_chunkings
-
     people: dict[str, Agent[Any]] = {name: Agent(name) for name in agents}
     current = agents[0]
     b = StreamBuilder(run_id, people[current])

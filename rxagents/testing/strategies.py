@@ -11,7 +11,6 @@ Example:
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, Literal, TypeVar
@@ -21,6 +20,7 @@ from hypothesis import strategies as st
 from rxagents.agent import Agent, Handoff
 from rxagents.errors import UserError
 from rxagents.run.options import output_spec
+from rxagents.testing._chunkings import text_chunkings
 from rxagents.testing._events import stream_events
 from rxagents.testing._schema import from_schema
 from rxagents.testing.probes import sample_tools
@@ -42,38 +42,6 @@ FAILURES: tuple[Failure, ...] = (
 """Every kind of failure :func:`scripts` can draw."""
 
 _BROKEN_JSON = ('{"', "{'a': 1}", "not json", '{"a": 1', "[1, 2", '{"a": }')
-
-
-def text_chunkings(
-    text: str | st.SearchStrategy[str], *, allow_empty: bool = False
-) -> st.SearchStrategy[list[str]]:
-    """The ways ``text`` can be split into deltas: lists of strings joining to it.
-
-    Args:
-        text: the text, or a strategy for texts.
-        allow_empty: also insert empty deltas (some providers send them).
-
-    Example:
-        >>> @given(chunks=text_chunkings("Hello"))
-        ... def test(chunks): assert "".join(chunks) == "Hello"
-    """
-    if isinstance(text, st.SearchStrategy):
-        return text.flatmap(lambda t: text_chunkings(t, allow_empty=allow_empty))
-    return _chunkings(text, allow_empty)
-
-
-@st.composite
-def _chunkings(draw: st.DrawFn, text: str, allow_empty: bool) -> list[str]:
-    if len(text) <= 1:
-        pieces = [text] if text else []
-    else:
-        cuts = sorted(draw(st.sets(st.integers(1, len(text) - 1), max_size=len(text) - 1)))
-        bounds = [0, *cuts, len(text)]
-        pieces = [text[a:b] for a, b in itertools.pairwise(bounds)]
-    if allow_empty:
-        for _ in range(draw(st.integers(0, 2))):
-            pieces.insert(draw(st.integers(0, len(pieces))), "")
-    return pieces
 
 
 def timed(
