@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from rxagents.agent import Agent, Handoff, handoff
 from rxagents.agent_output import AgentOutputSchema
-from rxagents.context import RunContext
+from rxagents.context import RunContext, TContext
 from rxagents.errors import (
     AgentsError,
     AgentsException,
@@ -45,7 +45,7 @@ from rxagents.items import (
 )
 from rxagents.model_settings import ModelSettings
 from rxagents.models.base import Model, ModelProvider
-from rxagents.result import RunResult
+from rxagents.result import RunErrorDetails, RunResult
 from rxagents.run import RunHandle, Runner, RunStream
 from rxagents.snapshot import RunSnapshot
 from rxagents.tools import FunctionTool, default_tool_error_function, function_tool
@@ -119,6 +119,7 @@ __all__ = [
     "ReasoningItem",
     "RunContext",
     "RunContextWrapper",
+    "RunErrorDetails",
     "RunHandle",
     "RunItem",
     "RunItemStreamEvent",
@@ -128,6 +129,7 @@ __all__ = [
     "RunStream",
     "Runner",
     "StreamEvent",
+    "TContext",
     "TResponseInputItem",
     "Tool",
     "ToolCallItem",

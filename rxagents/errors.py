@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rxagents.result import RunErrorDetails
+
 __all__ = [
     "AgentsError",
     "AgentsException",
@@ -17,7 +22,15 @@ __all__ = [
 
 
 class AgentsError(Exception):
-    """Base class of every error raised by rxagents."""
+    """Base class of every error raised by rxagents.
+
+    Attributes:
+        run_data: when a run failed with it, what the run had done until then
+            (:class:`~rxagents.result.RunErrorDetails`: items, usage, last agent);
+            ``None`` for errors raised outside a run.
+    """
+
+    run_data: RunErrorDetails | None = None
 
 
 AgentsException = AgentsError

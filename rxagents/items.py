@@ -86,14 +86,18 @@ class ToolCallOutputItem(_Item):
 
     Attributes:
         raw_item: the ``function_call_output`` input item sent back to the model.
-        output: the Python value the tool returned (or the error text).
+        output: the Python value the tool returned (or the text the model was told
+            of its failure).
         is_error: the tool raised, or its arguments were rejected.
+        error: the exception, for the developer (the model only gets the tool's
+            ``failure_error_function`` text). In-process only: it is not serialised.
     """
 
     type: Literal["tool_call_output_item"] = "tool_call_output_item"
     raw_item: dict[str, Any]
     output: Any
     is_error: bool = False
+    error: Exception | None = Field(default=None, exclude=True, repr=False)
 
     @property
     def call_id(self) -> str:
