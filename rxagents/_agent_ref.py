@@ -13,6 +13,8 @@ from pydantic import PlainSerializer, ValidationInfo, WrapValidator
 # A plain module-level import: agent.py imports nothing that leads back here.
 from rxagents.agent import Agent
 
+__all__ = ["AgentRef"]
+
 
 def _to_agent(value: Any, handler: Any, info: ValidationInfo) -> Any:
     if isinstance(value, Agent):

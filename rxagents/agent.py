@@ -82,6 +82,26 @@ def _default_description(agent: Agent[Any]) -> str:
     return f"Handoff to the {agent.name} agent to handle the request. {extra}"
 
 
+def _check_tools(agent_name: str, tools: Sequence[Any]) -> None:
+    """Refuse at ``Agent(...)`` what would otherwise fail mid-run as an AttributeError."""
+    if isinstance(tools, (str, bytes)) or not isinstance(tools, Sequence):
+        raise UserError(f"Agent({agent_name!r}, tools=...) must be a list of tools")
+    for tool in tools:
+        if isinstance(tool, FunctionTool):
+            continue
+        if isinstance(tool, Agent):
+            fix = f"use {tool.name!r}.as_tool(), or list it in handoffs=[...]"
+            raise UserError(f"Agent({agent_name!r}): tools=[...] got the agent {tool!r}: {fix}")
+        what = getattr(tool, "__qualname__", None) or type(tool).__name__
+        fix = "decorate the function with @function_tool" if callable(tool) else (
+            "pass functions decorated with @function_tool"
+        )
+        raise UserError(
+            f"Agent({agent_name!r}): tools=[...] got {what!r}, not a tool: {fix} "
+            "(from rxagents import function_tool)"
+        )
+
+
 @dataclass(eq=False)
 class Agent(Generic[TContext]):
     """An LLM with instructions, tools and agents it may hand off to.
@@ -116,6 +136,7 @@ class Agent(Generic[TContext]):
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
             raise UserError("Agent(name=...) must be a non-empty string")
+        _check_tools(self.name, self.tools)
 
     def __repr__(self) -> str:
         return f"Agent(name={self.name!r})"

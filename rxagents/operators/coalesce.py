@@ -8,7 +8,7 @@ from typing import TypeVar
 from reactivex import Observable, abc
 
 from rxagents.operators._scheduler import Duration, Timer, clock, seconds, subscribe_clocked
-from rxagents.rx.coalesce import TextRun, is_text_delta, same_text_part
+from rxagents.rx._coalesce import TextRun, is_text_delta, same_text_part
 
 __all__ = ["coalesce_text"]
 

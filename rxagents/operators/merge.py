@@ -14,7 +14,7 @@ from rxagents.errors import UserError
 from rxagents.events import StreamEvent
 
 if TYPE_CHECKING:
-    from rxagents.run.handle import RunHandle
+    from rxagents.run import RunHandle
 
 __all__ = ["RunFailedEvent", "TaggedEvent", "merge_runs"]
 

@@ -12,7 +12,7 @@ from rxagents.errors import ModelBehaviorError, UserError
 from rxagents.events import StreamEvent
 from rxagents.items import MessageOutputItem
 from rxagents.result import RunResult
-from rxagents.run.options import output_spec
+from rxagents.run._options import output_spec
 
 __all__ = ["partial_output"]
 

@@ -11,7 +11,7 @@ from reactivex import Observable, abc
 
 from rxagents.errors import UserError
 from rxagents.operators._scheduler import Duration, Timer, clock, seconds, subscribe_clocked
-from rxagents.rx.coalesce import is_text_delta, same_text_part, with_delta
+from rxagents.rx._coalesce import is_text_delta, same_text_part, with_delta
 
 __all__ = ["smooth_text"]
 

@@ -22,7 +22,7 @@ from rxagents.redis._retry import RETRYABLE, Reconnect
 from rxagents.redis.errors import LeaseLost, RedisUnavailable, StreamClosed, WorkerLost
 from rxagents.redis.protocol import Keys
 from rxagents.redis.sink import RedisPublisher
-from rxagents.run.loop import run_events
+from rxagents.run import run_events
 
 log = logging.getLogger("rxagents.redis.worker")
 

@@ -21,7 +21,7 @@ from rxagents.redis.codec import AgentsArg, encode_error
 from rxagents.redis.protocol import CANCEL, Keys, enqueue
 from rxagents.redis.sink import DEFAULT_TTL
 from rxagents.redis.source import from_redis
-from rxagents.run.runner import new_run_id
+from rxagents.run import new_run_id
 
 if TYPE_CHECKING:
     from fastapi import FastAPI

@@ -122,7 +122,7 @@ def _typed_final_output(event: RunCompletedStreamEvent) -> RunCompletedStreamEve
     output_type = getattr(result.last_agent, "output_type", None)
     if output_type is None or output_type is str or result.final_output is None:
         return event
-    from rxagents.run.options import output_spec
+    from rxagents.run._options import output_spec
 
     spec = output_spec(output_type)
     if spec is None:

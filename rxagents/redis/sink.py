@@ -16,7 +16,7 @@ from rxagents.events import StreamEvent
 from rxagents.redis._retry import RETRYABLE, Reconnect
 from rxagents.redis.codec import encode_error, encode_event, entry_id
 from rxagents.redis.errors import LeaseLost, StreamClosed
-from rxagents.rx.backpressure import current_demand
+from rxagents.rx import current_demand
 
 __all__ = ["DEFAULT_MAXLEN", "DEFAULT_TTL", "Published", "RedisPublisher", "to_redis"]
 
@@ -71,7 +71,7 @@ class RedisPublisher:
     ``put`` is synchronous and cheap (it encodes and queues); a writer task sends
     whatever has queued up in one batch, so an idle run's events leave at once
     and a fast run's events share round trips. It is a backpressure
-    :class:`~rxagents.rx.backpressure.Demand`: producers may wait while
+    :class:`~rxagents.rx.Demand`: producers may wait while
     ``high_water`` events are queued.
 
     Args:

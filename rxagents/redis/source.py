@@ -14,7 +14,7 @@ from rxagents.events import StreamEvent
 from rxagents.redis._retry import RETRYABLE, Reconnect
 from rxagents.redis.codec import AgentsArg, agent_map, decode_entry, entry_id, sequence_of
 from rxagents.redis.errors import EventsExpired, RunStalled
-from rxagents.rx.bridge import from_async_iterable
+from rxagents.rx import from_async_iterable
 
 __all__ = ["from_redis"]
 

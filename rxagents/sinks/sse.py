@@ -31,7 +31,7 @@ from sse_starlette.sse import EventSourceResponse
 
 from rxagents.errors import RunCancelled
 from rxagents.events import StreamEvent
-from rxagents.rx.iterate import ObservableIterator
+from rxagents.rx import ObservableIterator
 
 __all__ = [
     "DONE_EVENT",

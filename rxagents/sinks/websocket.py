@@ -21,7 +21,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from rxagents.errors import RunCancelled
 from rxagents.events import StreamEvent
-from rxagents.rx.iterate import ObservableIterator
+from rxagents.rx import ObservableIterator
 from rxagents.sinks.sse import RunStatus, done_message, error_message
 
 __all__ = ["websocket_stream"]

@@ -19,8 +19,7 @@ from rxagents.agent import Agent, Handoff
 from rxagents.context import RunContext
 from rxagents.errors import ModelConnectionError
 from rxagents.models.base import ModelRequest
-from rxagents.run.runner import Runner
-from rxagents.run.stream import RunStream
+from rxagents.run import Runner, RunStream
 from rxagents.testing.scripted import ScriptedModel, ScriptStep, raise_error, text, tool_call
 from rxagents.tools import FunctionTool
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from rxagents.agent import Agent, Handoff
 from rxagents.errors import UserError
-from rxagents.run.options import output_spec
+from rxagents.run._options import output_spec
 from rxagents.testing._chunkings import text_chunkings
 from rxagents.testing._events import stream_events
 from rxagents.testing._schema import from_schema

@@ -22,8 +22,7 @@ from rxagents.agent import Agent
 from rxagents.errors import AgentsError, UserError
 from rxagents.events import StreamEvent
 from rxagents.models.base import ModelProvider
-from rxagents.run.handle import RunHandle
-from rxagents.run.runner import Runner
+from rxagents.run import RunHandle, Runner
 
 __all__ = ["InMemoryRunBackend", "RunBackend", "TooManyRuns", "UnknownRun"]
 

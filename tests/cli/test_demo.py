@@ -68,7 +68,7 @@ def test_without_any_model_the_demo_says_what_to_do(monkeypatch: pytest.MonkeyPa
     result = CliRunner().invoke(app, ["demo"])
     assert result.exit_code == 2
     assert result.stderr.startswith("error: the demo needs a model")
-    assert "rxagents[local]" in result.stderr and "--scripted" in result.stderr
+    assert "rxagents install-local" in result.stderr and "--scripted" in result.stderr
 
 
 @pytest.mark.local_model

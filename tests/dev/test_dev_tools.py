@@ -69,3 +69,21 @@ def test_sizes_reports_long_functions_and_files(tmp_path: Path) -> None:
     found = sizes.excesses(root / "pkg", root)
     assert [(e.path, e.lines) for e in found] == [("pkg/big.py", 451), ("pkg/long.py", 101)]
     assert "long()" in found[1].what
+
+
+def test_sizes_strict_fails_only_for_what_it_covers(tmp_path: Path) -> None:
+    sizes = _tool("sizes")
+    assert sizes._covers("rxagents/*.py", "rxagents/agent.py")
+    assert not sizes._covers("rxagents/*.py", "rxagents/run/_loop.py")
+    assert sizes._covers("rxagents/run/", "rxagents/run/_loop.py")
+    assert not sizes._covers("rxagents/run/", "rxagents/rx/_bridge.py")
+
+
+def test_the_size_limits_hold_where_lint_enforces_them() -> None:
+    sizes = _tool("sizes")
+    spec = importlib.util.spec_from_file_location("_dev", ROOT / "dev.py")
+    assert spec is not None and spec.loader is not None
+    dev = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dev)  # only defines things: main() runs under __main__
+    found = sizes.excesses(ROOT / "rxagents", ROOT)
+    assert [str(e) for e in found if any(sizes._covers(p, e.path) for p in dev.SIZED)] == []

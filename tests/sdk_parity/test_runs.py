@@ -175,12 +175,16 @@ async def test_parallel_tools_finishing_in_reverse_order(
     assert_same_run(theirs, ours, api)
     # The next request: all three calls in model order, then their outputs in call order.
     second = ours.requests[1]["input" if api == "responses" else "messages"]
-    ids = [m.get("call_id") or m.get("tool_call_id") for m in second if m.get("role") != "user"]
     if api == "responses":
-        assert ids == ["c1", "c2", "c3", "c1", "c2", "c3"]
-    else:
+        ids = [(m["type"], m["call_id"]) for m in second if "call_id" in m]
+        calls_then_outputs = [("function_call", c) for c in ("c1", "c2", "c3")] + [
+            ("function_call_output", c) for c in ("c1", "c2", "c3")
+        ]
+        assert ids == calls_then_outputs
+    else:  # one assistant message with the three calls, then the three tool messages
+        assert [m["role"] for m in second] == ["system", "user", "assistant", *["tool"] * 3]
         assert [c["id"] for c in second[2]["tool_calls"]] == ["c1", "c2", "c3"]
-        assert ids[1:] == ["c1", "c2", "c3"]
+        assert [m["tool_call_id"] for m in second[3:]] == ["c1", "c2", "c3"]
     # The events: each output the moment its tool finished (the SDK: in call order).
     outputs = [e[3] for e in ours.events if e[:2] == ("item", "tool_output")]
     assert outputs == ["c3", "c2", "c1"]

@@ -10,7 +10,7 @@ import pytest
 from rxagents import Agent
 from rxagents.errors import RunCancelled, UserError
 from rxagents.events import StreamEvent
-from rxagents.rx.iterate import aiter
+from rxagents.rx import aiter
 from rxagents.testing import text
 from rxagents.web import InMemoryRunBackend, RunBackend, TooManyRuns, UnknownRun
 from tests.web.support import ProbeModel, wait_for

@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from rxagents.agent import Agent
+from rxagents.errors import UserError
 from rxagents.models.base import ModelProvider
 from rxagents.result import RunResult
-from rxagents.run.handle import RunHandle
-from rxagents.run.loop import RunControl, new_run_id, run_events
-from rxagents.run.options import validate_agent_graph
-from rxagents.run.stream import RunStream
+from rxagents.run._handle import RunHandle
+from rxagents.run._loop import RunControl, new_run_id, run_events
+from rxagents.run._options import validate_agent_graph
+from rxagents.run._stream import RunStream
 
 __all__ = ["Runner", "new_run_id"]
 
@@ -85,7 +86,21 @@ class Runner:
         max_turns: int = 10,
         model_provider: ModelProvider | None = None,
     ) -> RunResult:
-        """:meth:`run` from synchronous code (starts and closes its own event loop)."""
+        """:meth:`run` from synchronous code (starts and closes its own event loop).
+
+        Raises:
+            UserError: called inside a running event loop (a notebook, an async
+                function): ``await Runner.run(...)`` there instead.
+        """
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            pass
+        else:
+            raise UserError(
+                "Runner.run_sync() cannot run inside a running event loop (an async "
+                "function, Jupyter): use `await Runner.run(...)` there instead"
+            )
         return asyncio.run(
             Runner.run(
                 agent, input, context=context, max_turns=max_turns, model_provider=model_provider

@@ -11,7 +11,7 @@ from reactivex.subject import ReplaySubject
 from rxagents.errors import RunCancelled, UserError
 from rxagents.events import RunCompletedStreamEvent, StreamEvent
 from rxagents.result import RunResult
-from rxagents.run.loop import RunControl
+from rxagents.run._loop import RunControl
 
 __all__ = ["RunHandle"]
 

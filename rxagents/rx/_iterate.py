@@ -17,8 +17,8 @@ from reactivex import Observable, abc
 from reactivex.scheduler.eventloop import AsyncIOScheduler
 
 from rxagents.errors import AgentsError, UserError
-from rxagents.rx.backpressure import current_demand
-from rxagents.rx.coalesce import TextRun, same_text_part
+from rxagents.rx._backpressure import current_demand
+from rxagents.rx._coalesce import TextRun, same_text_part
 
 __all__ = ["BufferOverflow", "ObservableIterator", "Overflow", "aiter"]
 

@@ -15,11 +15,22 @@ from reactivex import Observable, abc
 from reactivex.disposable import Disposable
 
 from rxagents.errors import UserError
-from rxagents.rx.backpressure import current_demand
+from rxagents.rx._backpressure import current_demand
 
 __all__ = ["from_async_iterable", "subscribe_async_iterable"]
 
 T = TypeVar("T")
+
+
+def _running_loop() -> asyncio.AbstractEventLoop:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        raise UserError(
+            "an rxagents run must be subscribed inside a running asyncio event loop: "
+            "use `async for` / `await` in async code, or Runner.run_sync / "
+            "rxagents.testing.collect_sync from synchronous code"
+        ) from None
 
 
 def subscribe_async_iterable(
@@ -27,14 +38,7 @@ def subscribe_async_iterable(
     observer: abc.ObserverBase[T],
 ) -> abc.DisposableBase:
     """Start iterating ``factory()`` in a task, forwarding to ``observer``."""
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        raise UserError(
-            "an rxagents run must be subscribed inside a running asyncio event loop: "
-            "use `async for` / `await` in async code, or Runner.run_sync / "
-            "rxagents.testing.collect_sync from synchronous code"
-        ) from None
+    loop = _running_loop()
     disposed = False
     demand = current_demand.get()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 from typing import Any
@@ -14,7 +15,7 @@ from rxagents.errors import ToolExecutionError, UserError
 from rxagents.items import ToolCallOutputItem, tool_output_text
 from rxagents.tools import FunctionTool, ToolArgumentsError
 
-__all__ = ["invoke_tool", "output_text"]
+__all__ = ["invoke_tool", "output_text", "start_tool"]
 
 log = logging.getLogger("rxagents.tools")
 """Where failed tool calls are logged, exception and traceback included."""
@@ -85,3 +86,22 @@ async def _error_text(
             "make it return a string for any exception"
         ) from failure
     return str(text)
+
+
+async def start_tool(
+    owner: asyncio.Task[Any] | None,
+    agent: Agent[Any],
+    tool: FunctionTool | None,
+    call: ResponseFunctionToolCall,
+    ctx: RunContext[Any],
+) -> ToolCallOutputItem:
+    """Run one tool call, unless the run was cancelled before the call's task got to start.
+
+    A run disposed from another task (leaving ``async with``, ``RunHandle.cancel``)
+    has its task cancelled at once, but tool tasks it already scheduled would
+    still start on the next loop iteration, before the cancellation reaches the
+    run loop's cleanup. ``owner.cancelling()`` tells them not to.
+    """
+    if owner is not None and owner.cancelling():
+        raise asyncio.CancelledError
+    return await invoke_tool(agent, tool, call, ctx)

@@ -16,8 +16,8 @@ from reactivex import Observable, abc
 from rxagents.errors import AgentsError
 from rxagents.events import RunCompletedStreamEvent, StreamEvent
 from rxagents.result import RunResult
-from rxagents.rx.bridge import subscribe_async_iterable
-from rxagents.rx.iterate import ObservableIterator, Overflow
+from rxagents.rx._bridge import subscribe_async_iterable
+from rxagents.rx._iterate import ObservableIterator, Overflow
 
 __all__ = ["RunStream"]
 
