@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import agents
+import pytest
 
 import rxagents
 
@@ -40,3 +41,22 @@ def test_the_exported_names_exist_and_the_aliases_are_what_they_say() -> None:
     assert isinstance(
         rxagents.Runner.run_streamed(rxagents.Agent("a"), "x"), rxagents.RunResultStreaming
     )
+
+
+def test_function_tool_takes_the_sdks_keywords_too() -> None:
+    def lookup(key: str, limit: int = 3) -> str:
+        """Look a key up."""
+        return key
+
+    options = {"name_override": "find", "description_override": "Find it.", "strict_mode": False}
+    ours = rxagents.function_tool(**options)(lookup)  # type: ignore[call-overload]
+    theirs = agents.function_tool(**options)(lookup)
+    assert (ours.name, ours.description, ours.strict_json_schema) == ("find", "Find it.", False)
+    assert (theirs.name, theirs.description, theirs.strict_json_schema) == (
+        "find", "Find it.", False,
+    )
+    assert ours.params_json_schema["required"] == theirs.params_json_schema["required"]
+    same = rxagents.function_tool(name="find", name_override="find")(lookup)
+    assert same.name == "find"
+    with pytest.raises(rxagents.UserError, match="both name='a' and name_override='b'"):
+        rxagents.function_tool(name="a", name_override="b")
