@@ -41,7 +41,7 @@ def build_agent(agent_spec: str | None, model: str | None) -> Agent[Any]:
     ``--model`` replaces the agent's model by that name (resolved by the provider).
     """
     if agent_spec is not None:
-        from rxagents.cli.agent_loader import load_agent
+        from rxagents.cli._agent_loader import load_agent
 
         agent = load_agent(agent_spec)
     else:

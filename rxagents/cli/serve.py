@@ -54,7 +54,7 @@ def build_app(
         from rxagents.redis.backend import create_redis_app
 
         return create_redis_app(redis_url, limits=WebLimits(max_input_chars=max_input_chars))
-    from rxagents.cli.agent_loader import load_agent_source
+    from rxagents.cli._agent_loader import load_agent_source
 
     agent = load_agent_source(agent_spec) if agent_spec else default_agent()
     backend = InMemoryRunBackend(agent, max_concurrent=max_concurrent, max_runs=max_runs, ttl=ttl)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from rxagents.agent import Agent
-from rxagents.cli.agent_loader import load_agent_source
+from rxagents.cli._agent_loader import load_agent_source
 from rxagents.errors import AgentsError, UserError
 
 __all__ = ["load_agent_source", "register"]

@@ -1,4 +1,12 @@
-"""Models: the interface, and the OpenAI, Chat Completions and embedded local implementations."""
+"""Models: the interface, one Responses-event builder, providers, and the implementations.
+
+Public modules: :mod:`~rxagents.models.base` (the :class:`Model` protocol and
+:class:`ModelRequest`), :mod:`~rxagents.models.response_builder` (the one place
+Responses stream events are built), :mod:`~rxagents.models.provider` (which model
+runs a name), :mod:`~rxagents.models.openai_responses`,
+:mod:`~rxagents.models.openai_chat`, :mod:`~rxagents.models.local` and
+:mod:`~rxagents.models.scripted`. Modules starting with ``_`` are plumbing.
+"""
 
 from rxagents.models.base import Model, ModelProvider, ModelRequest, OutputSchema, ToolSpec
 from rxagents.models.local import LOCAL_MODEL_NAME, LocalModel, local_model_available
@@ -11,6 +19,8 @@ from rxagents.models.provider import (
     describe_default_model,
     describe_model,
 )
+from rxagents.models.response_builder import ResponseBuilder, response_usage
+from rxagents.models.scripted import ScriptedModel, ScriptStep
 
 __all__ = [
     "LOCAL_MODEL_NAME",
@@ -23,9 +33,13 @@ __all__ = [
     "OpenAIProvider",
     "OpenAIResponsesModel",
     "OutputSchema",
+    "ResponseBuilder",
+    "ScriptStep",
+    "ScriptedModel",
     "ToolSpec",
     "default_provider",
     "describe_default_model",
     "describe_model",
     "local_model_available",
+    "response_usage",
 ]

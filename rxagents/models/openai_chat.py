@@ -15,11 +15,11 @@ from openai.types.responses import ResponseStreamEvent
 from pydantic import ValidationError
 
 from rxagents.errors import ModelBehaviorError
+from rxagents.models._chat_events import ChatToResponses
 from rxagents.models._http import ErrorMapper, OpenAIModelBase, redact, sse_payloads
+from rxagents.models._requests import chat_params
 from rxagents.models._sse import quote
 from rxagents.models.base import ModelRequest
-from rxagents.models.chat_events import ChatToResponses
-from rxagents.models.requests import chat_params
 
 __all__ = ["OpenAIChatCompletionsModel", "malformed", "not_json"]
 

@@ -15,10 +15,10 @@ from pydantic import BaseModel, ValidationError
 
 from rxagents.errors import ModelBehaviorError, ModelConnectionError
 from rxagents.models._http import ErrorMapper, OpenAIModelBase, redact, sse_payloads
+from rxagents.models._requests import responses_params
 from rxagents.models._sse import quote
 from rxagents.models.base import ModelRequest
 from rxagents.models.openai_chat import malformed
-from rxagents.models.requests import responses_params
 
 __all__ = ["OpenAIResponsesModel", "event_classes", "parse_event"]
 

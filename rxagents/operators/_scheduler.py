@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol, TypeVar
 
-from reactivex import Observable, abc
-from reactivex.disposable import Disposable
+from reactivex import abc
 from reactivex.scheduler import (
     CurrentThreadScheduler,
     ImmediateScheduler,
@@ -38,7 +37,6 @@ __all__ = [
     "resolve_scheduler",
     "seconds",
     "serialized",
-    "subscribe_clocked",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -166,31 +164,3 @@ class _Scheduled:
 
     def __init__(self, disposable: abc.DisposableBase) -> None:
         self.cancel = disposable.dispose
-
-
-def subscribe_clocked(
-    source: Observable[Any],
-    timers: Clock | None,
-    on_next: Callable[[Any], None],
-    on_error: Callable[[Exception], None],
-    on_completed: Callable[[], None],
-    stop: Callable[[], None],
-    scheduler: abc.SchedulerBase | None,
-) -> abc.DisposableBase:
-    """Subscribe a time-based operator's callbacks to ``source``.
-
-    Serializes them with the timers when needed (``timers.guard``); disposing
-    the returned subscription calls ``stop`` (the operator cancels its timer and
-    drops what it holds), then unsubscribes from ``source``.
-    """
-    guard = None if timers is None else timers.guard
-    if guard is not None:
-        on_next, on_error = guard(on_next), guard(on_error)
-        on_completed, stop = guard(on_completed), guard(stop)
-    subscription = source.subscribe(on_next, on_error, on_completed, scheduler=scheduler)
-
-    def dispose() -> None:
-        stop()
-        subscription.dispose()
-
-    return Disposable(dispose)

@@ -9,7 +9,8 @@ from typing import TypeVar
 from reactivex import Observable, abc
 
 from rxagents.errors import UserError
-from rxagents.operators._scheduler import Duration, Timer, clock, seconds, subscribe_clocked
+from rxagents.operators._scheduler import Clock, Duration, seconds
+from rxagents.operators._timed import TimedSubscription, timed
 
 __all__ = ["batch"]
 
@@ -45,73 +46,40 @@ def batch(
     if isinstance(max_count, bool) or not isinstance(max_count, int) or max_count < 1:
         raise UserError(f"batch(): max_count must be an int >= 1, got {max_count!r}")
     delay = seconds(max_delay, "max_delay", "batch")
+    return timed("batch", scheduler, partial(_Batch, max_count=max_count, delay=delay))
 
-    def operator(source: Observable[T]) -> Observable[list[T]]:
-        def subscribe(
-            observer: abc.ObserverBase[list[T]],
-            subscribe_scheduler: abc.SchedulerBase | None = None,
-        ) -> abc.DisposableBase:
-            timers = clock(scheduler, subscribe_scheduler, "batch")
-            start_timer = timers.start
-            items: list[T] = []
-            timer: Timer | None = None  # set while a batch waits for its delay
-            generation = 0  # which batch a timer belongs to (a cancel may come too late)
-            stopped = False
 
-            def take() -> list[T]:
-                nonlocal items, timer, generation
-                full, items = items, []
-                generation += 1
-                if timer is not None:
-                    timer.cancel()
-                    timer = None
-                return full
+class _Batch(TimedSubscription[T, list[T]]):
+    """One subscription: the batch being filled and its first item's timer."""
 
-            def on_timer(batch: int) -> None:
-                if stopped or batch != generation or not items:
-                    return
-                observer.on_next(take())
+    __slots__ = ("delay", "items", "max_count")
 
-            def on_next(value: T) -> None:
-                nonlocal timer
-                if stopped:
-                    return
-                items.append(value)
-                size = len(items)
-                if size >= max_count:
-                    observer.on_next(take())
-                elif size == 1:
-                    timer = start_timer(delay, partial(on_timer, generation))
+    def __init__(
+        self,
+        observer: abc.ObserverBase[list[T]],
+        clock: Clock | None,
+        max_count: int,
+        delay: float,
+    ) -> None:
+        super().__init__(observer, clock)
+        self.max_count = max_count
+        self.delay = delay
+        self.items: list[T] = []
 
-            def on_error(error: Exception) -> None:
-                nonlocal stopped
-                if stopped:
-                    return
-                stopped = True
-                if items:
-                    observer.on_next(take())
-                observer.on_error(error)
+    def on_next(self, value: T) -> None:
+        if self.stopped:
+            return
+        items = self.items
+        items.append(value)
+        size = len(items)
+        if size >= self.max_count:
+            self.flush()
+        elif size == 1:  # the timer starts at a batch's first item
+            self.start_timer(self.delay, self.flush)
 
-            def on_completed() -> None:
-                nonlocal stopped
-                if stopped:
-                    return
-                stopped = True
-                if items:
-                    observer.on_next(take())
-                observer.on_completed()
-
-            def stop() -> None:
-                nonlocal stopped, timer
-                stopped = True
-                if timer is not None:
-                    timer.cancel()
-                    timer = None
-
-            return subscribe_clocked(
-                source, timers, on_next, on_error, on_completed, stop, subscribe_scheduler
-            )
-
-        return Observable(subscribe)
-
-    return operator
+    def flush(self) -> None:
+        full = self.items
+        if full:
+            self.items = []
+            self.cancel_timer()
+            self.observer.on_next(full)

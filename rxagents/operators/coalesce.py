@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TypeVar
 
 from reactivex import Observable, abc
 
-from rxagents.operators._scheduler import Duration, Timer, clock, seconds, subscribe_clocked
+from rxagents.operators._scheduler import Clock, Duration, seconds
+from rxagents.operators._timed import TimedSubscription, timed
 from rxagents.rx._coalesce import TextRun, is_text_delta, same_text_part
 
 __all__ = ["coalesce_text"]
@@ -44,75 +46,45 @@ def coalesce_text(
         UserError: ``interval <= 0``.
     """
     period = seconds(interval, "interval", "coalesce_text")
+    return timed("coalesce_text", scheduler, partial(_Coalesce, period=period))
 
-    def operator(source: Observable[T]) -> Observable[T]:
-        def subscribe(
-            observer: abc.ObserverBase[T],
-            subscribe_scheduler: abc.SchedulerBase | None = None,
-        ) -> abc.DisposableBase:
-            timers = clock(scheduler, subscribe_scheduler, "coalesce_text")
-            start_timer = timers.start
-            pending: TextRun | None = None
-            timer: Timer | None = None  # set while an interval runs
-            stopped = False
 
-            def flush() -> None:
-                nonlocal pending
-                if pending is not None:
-                    run, pending = pending, None
-                    observer.on_next(run.build())
+class _Coalesce(TimedSubscription[T, T]):
+    """One subscription: the interval's timer and the text joined during it."""
 
-            def on_interval_end() -> None:
-                nonlocal timer
-                timer = None
-                if stopped or pending is None:
-                    return
-                timer = start_timer(period, on_interval_end)
-                flush()
+    __slots__ = ("pending", "period")
 
-            def on_next(value: T) -> None:
-                nonlocal pending, timer
-                if stopped:
-                    return
-                if not is_text_delta(value):
-                    flush()
-                    observer.on_next(value)
-                elif timer is None:
-                    timer = start_timer(period, on_interval_end)
-                    observer.on_next(value)
-                elif pending is None:
-                    pending = TextRun(value)
-                elif same_text_part(pending.last, value):
-                    pending.add(value)
-                else:
-                    flush()
-                    pending = TextRun(value)
+    def __init__(self, observer: abc.ObserverBase[T], clock: Clock | None, period: float) -> None:
+        super().__init__(observer, clock)
+        self.period = period
+        self.pending: TextRun | None = None
 
-            def stop() -> None:
-                nonlocal stopped, timer
-                stopped = True
-                if timer is not None:
-                    timer.cancel()
-                    timer = None
+    def on_next(self, value: T) -> None:
+        if self.stopped:
+            return
+        pending = self.pending
+        if not is_text_delta(value):
+            self.flush()  # the text before it goes first: order is kept
+            self.observer.on_next(value)
+        elif self.timer is None:  # after a quiet interval: at once
+            self.start_timer(self.period, self.on_interval_end)
+            self.observer.on_next(value)
+        elif pending is None:
+            self.pending = TextRun(value)
+        elif same_text_part(pending.last, value):
+            pending.add(value)
+        else:
+            self.flush()
+            self.pending = TextRun(value)
 
-            def on_error(error: Exception) -> None:
-                if stopped:
-                    return
-                stop()
-                flush()
-                observer.on_error(error)
+    def on_interval_end(self) -> None:
+        if self.pending is None:
+            return  # a quiet interval: the next delta passes at once
+        self.start_timer(self.period, self.on_interval_end)
+        self.flush()
 
-            def on_completed() -> None:
-                if stopped:
-                    return
-                stop()
-                flush()
-                observer.on_completed()
-
-            return subscribe_clocked(
-                source, timers, on_next, on_error, on_completed, stop, subscribe_scheduler
-            )
-
-        return Observable(subscribe)
-
-    return operator
+    def flush(self) -> None:
+        pending = self.pending
+        if pending is not None:
+            self.pending = None
+            self.observer.on_next(pending.build())

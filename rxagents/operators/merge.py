@@ -138,118 +138,159 @@ def merge_runs(
             "merge_runs(runs) takes a mapping name -> Observable or an iterable of "
             f"Observables, got {type(runs).__name__}"
         )
-    limit = max_concurrent
+    limit, policy = max_concurrent, on_error
 
     def subscribe(
-        observer: abc.ObserverBase[TaggedEvent[Any]],
-        scheduler: abc.SchedulerBase | None = None,
+        observer: abc.ObserverBase[TaggedEvent[Any]], scheduler: abc.SchedulerBase | None = None
     ) -> abc.DisposableBase:
-        lock = threading.RLock()
-        # A set, not a CompositeDisposable: its list makes each run's removal O(runs).
-        group: set[SingleAssignmentDisposable] = set()
-        pending: Iterator[tuple[Hashable, Observable[Any]]] = _named(runs)
-        active = 0
-        exhausted = False
-        stopped = False
-        draining = False
-
-        def start_more() -> None:
-            # A loop, not recursion: runs that end synchronously while being
-            # subscribed just let this loop start the next one.
-            nonlocal active, exhausted, draining
-            if draining:
-                return
-            draining = True
-            try:
-                while not stopped and not exhausted and (limit is None or active < limit):
-                    try:
-                        name, source = next(pending)
-                    except StopIteration:
-                        exhausted = True
-                        break
-                    except Exception as exc:
-                        fail(exc)
-                        return
-                    active += 1
-                    subscribe_one(name, source)
-                if not stopped and exhausted and active == 0:
-                    finish()
-            finally:
-                draining = False
-
-        def dispose_all() -> None:
-            with lock:
-                inners = list(group)
-                group.clear()
-            for inner in inners:
-                inner.dispose()
-
-        def finish() -> None:
-            nonlocal stopped
-            stopped = True
-            observer.on_completed()
-
-        def fail(exc: Exception) -> None:
-            nonlocal stopped
-            if stopped:
-                return
-            stopped = True
-            dispose_all()
-            observer.on_error(exc)
-
-        def subscribe_one(name: Hashable, source: Observable[Any]) -> None:
-            inner = SingleAssignmentDisposable()
-            group.add(inner)
-            done = False
-
-            def on_next(event: Any) -> None:
-                with lock:
-                    if not done and not stopped:
-                        observer.on_next(_tagged(name, event))
-
-            def end(failure: Exception | None) -> None:
-                nonlocal done, active
-                with lock:
-                    if done or stopped:
-                        return
-                    done = True
-                    group.discard(inner)
-                    inner.dispose()
-                    if failure is not None:
-                        if on_error == "fail":
-                            fail(failure)
-                            return
-                        observer.on_next(TaggedEvent(name, RunFailedEvent(failure)))
-                    active -= 1
-                    start_more()
-
-            def on_error_(exc: Exception) -> None:
-                end(exc)
-
-            def on_completed() -> None:
-                end(None)
-
-            try:
-                subscription = source.subscribe(
-                    on_next, on_error_, on_completed, scheduler=scheduler
-                )
-            except Exception as exc:
-                end(exc)
-                return
-            inner.disposable = subscription
-
-        with lock:
-            start_more()
-
-        def dispose() -> None:
-            nonlocal stopped
-            with lock:
-                stopped = True
-            dispose_all()
-
-        return Disposable(dispose)
+        return _Merging(_named(runs), limit, policy, observer, scheduler).start()
 
     return Observable(subscribe)
+
+
+class _Merging:
+    """One subscription of :func:`merge_runs`: the runs subscribed now, and the rest.
+
+    Runs may end on other threads (a hot run's Subject), so the shared state is
+    changed under ``lock``; a run's events pass under it too, which keeps the
+    merged stream's ``on_next`` calls from overlapping.
+    """
+
+    __slots__ = (
+        "active",
+        "draining",
+        "exhausted",
+        "group",
+        "limit",
+        "lock",
+        "observer",
+        "on_error",
+        "pending",
+        "scheduler",
+        "stopped",
+    )
+
+    def __init__(
+        self,
+        pending: Iterator[tuple[Hashable, Observable[Any]]],
+        limit: int | None,
+        on_error: OnError,
+        observer: abc.ObserverBase[TaggedEvent[Any]],
+        scheduler: abc.SchedulerBase | None,
+    ) -> None:
+        self.pending = pending
+        self.limit = limit
+        self.on_error = on_error
+        self.observer = observer
+        self.scheduler = scheduler
+        self.lock = threading.RLock()
+        # A set, not a CompositeDisposable: its list makes each run's removal O(runs).
+        self.group: set[SingleAssignmentDisposable] = set()
+        self.active = 0
+        self.exhausted = False
+        self.stopped = False
+        self.draining = False
+
+    def start(self) -> abc.DisposableBase:
+        with self.lock:
+            self.start_more()
+        return Disposable(self.dispose)
+
+    def start_more(self) -> None:
+        """Subscribe waiting runs while concurrency allows; complete when all ended."""
+        # A loop, not recursion: runs that end synchronously while being
+        # subscribed just let this loop start the next one.
+        if self.draining:
+            return
+        self.draining = True
+        try:
+            limit = self.limit
+            while (
+                not self.stopped and not self.exhausted and (limit is None or self.active < limit)
+            ):
+                try:
+                    name, source = next(self.pending)
+                except StopIteration:
+                    self.exhausted = True
+                    break
+                except Exception as exc:
+                    self.fail(exc)
+                    return
+                self.active += 1
+                self.subscribe_one(name, source)
+            if not self.stopped and self.exhausted and self.active == 0:
+                self.stopped = True
+                self.observer.on_completed()
+        finally:
+            self.draining = False
+
+    def subscribe_one(self, name: Hashable, source: Observable[Any]) -> None:
+        """Subscribe one run; its events are tagged with ``name``."""
+        inner = SingleAssignmentDisposable()
+        self.group.add(inner)
+        lock, observer, merging = self.lock, self.observer, self
+        done = False
+
+        def on_next(event: Any) -> None:  # the hot path: every merged event
+            with lock:
+                if not done and not merging.stopped:
+                    observer.on_next(_tagged(name, event))
+
+        def end(failure: Exception | None) -> None:
+            nonlocal done
+            with lock:
+                if done or merging.stopped:
+                    return
+                done = True
+                merging.run_ended(name, inner, failure)
+
+        def on_error(exc: Exception) -> None:
+            end(exc)
+
+        def on_completed() -> None:
+            end(None)
+
+        try:
+            subscription = source.subscribe(
+                on_next, on_error, on_completed, scheduler=self.scheduler
+            )
+        except Exception as exc:
+            end(exc)
+            return
+        inner.disposable = subscription
+
+    def run_ended(
+        self, name: Hashable, inner: SingleAssignmentDisposable, failure: Exception | None
+    ) -> None:
+        """A run ended (under the lock): fail, or report it and start the next."""
+        self.group.discard(inner)
+        inner.dispose()
+        if failure is not None:
+            if self.on_error == "fail":
+                self.fail(failure)
+                return
+            self.observer.on_next(TaggedEvent(name, RunFailedEvent(failure)))
+        self.active -= 1
+        self.start_more()
+
+    def fail(self, exc: Exception) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
+        self.dispose_all()
+        self.observer.on_error(exc)
+
+    def dispose_all(self) -> None:
+        with self.lock:
+            inners = list(self.group)
+            self.group.clear()
+        for inner in inners:
+            inner.dispose()
+
+    def dispose(self) -> None:
+        with self.lock:
+            self.stopped = True
+        self.dispose_all()
 
 
 def _named(runs: Any) -> Iterator[tuple[Hashable, Observable[Any]]]:

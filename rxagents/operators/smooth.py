@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Callable
+from functools import partial
 from typing import Any, Literal, TypeVar
 
 from reactivex import Observable, abc
 
 from rxagents.errors import UserError
-from rxagents.operators._scheduler import Duration, Timer, clock, seconds, subscribe_clocked
+from rxagents.operators._scheduler import Clock, Duration, seconds
+from rxagents.operators._timed import TimedSubscription, timed
 from rxagents.rx._coalesce import is_text_delta, same_text_part, with_delta
 
 __all__ = ["smooth_text"]
@@ -20,7 +22,6 @@ T = TypeVar("T")
 _WORD = re.compile(r"\S+\s+")
 _LINE = re.compile(r"\n+")
 _SPACE = re.compile(r"\s")
-_COMPLETED: Any = object()
 
 
 class _Chunk:
@@ -74,130 +75,123 @@ def smooth_text(
     """
     pattern, boundary = _pattern(chunking)
     pause = seconds(delay, "delay", "smooth_text", allow_zero=True)
+    make = partial(_Smooth, pattern=pattern, boundary=boundary, pause=pause)
+    return timed("smooth_text", scheduler, make, clocked=pause > 0)
 
-    def operator(source: Observable[T]) -> Observable[T]:
-        def subscribe(
-            observer: abc.ObserverBase[T],
-            subscribe_scheduler: abc.SchedulerBase | None = None,
-        ) -> abc.DisposableBase:
-            timers = clock(scheduler, subscribe_scheduler, "smooth_text") if pause else None
-            parts: list[str] = []  # text after the last chunk, not joined yet
-            last: Any = None  # the latest text delta of the current part
-            queue: deque[Any] = deque()  # _Chunk, other events, _COMPLETED
-            timer: Timer | None = None  # set while pausing after a chunk
-            stopped = False
 
-            def chunk_of(template: Any, text: str) -> _Chunk:
-                if isinstance(template, str):
-                    return _Chunk(text)
-                return _Chunk(with_delta(template, text, []))
+class _Smooth(TimedSubscription[T, T]):
+    """One subscription: the text not cut yet, and the queue paced by the timer.
 
-            def cut(template: Any) -> None:
-                """Queue every complete chunk of the pending text."""
-                text = parts[0] if len(parts) == 1 else "".join(parts)
-                parts.clear()
-                start = 0
-                size = len(text)
-                while start < size:
-                    match = pattern.search(text, start)
-                    if match is not None and match.end() == start:  # empty match
-                        match = pattern.search(text, start + 1)
-                    if match is None:
-                        break
-                    queue.append(chunk_of(template, text[start : match.end()]))
-                    start = match.end()
-                if start < size:
-                    parts.append(text[start:] if start else text)
+    The queue holds :class:`_Chunk` (released one per pause) and other events
+    (released as soon as the chunks before them are).
+    """
 
-            def end_part() -> None:
-                nonlocal last
-                if parts:
-                    text = "".join(parts)
-                    parts.clear()
-                    if text:
-                        queue.append(chunk_of(last, text))
-                last = None
+    __slots__ = ("boundary", "last", "parts", "pattern", "pause", "queue")
 
-            def release() -> None:
-                """Emit what is due: everything up to a chunk that must wait for a pause."""
-                nonlocal timer, stopped
-                while queue:
-                    item = queue[0]
-                    chunk = isinstance(item, _Chunk)
-                    if chunk and timer is not None:
-                        return
-                    queue.popleft()
-                    if item is _COMPLETED:
-                        stopped = True
-                        observer.on_completed()
-                        return
-                    if chunk:
-                        if timers is not None:
-                            timer = timers.start(pause, on_pause_end)
-                        observer.on_next(item.value)
-                    else:
-                        observer.on_next(item)
+    def __init__(
+        self,
+        observer: abc.ObserverBase[T],
+        clock: Clock | None,
+        pattern: re.Pattern[str],
+        boundary: Callable[[str], bool] | None,
+        pause: float,
+    ) -> None:
+        super().__init__(observer, clock)
+        self.pattern = pattern
+        self.boundary = boundary
+        self.pause = pause
+        self.parts: list[str] = []  # text after the last chunk, not joined yet
+        self.last: Any = None  # the latest text delta of the current part
+        self.queue: deque[Any] = deque()
 
-            def on_pause_end() -> None:
-                nonlocal timer
-                timer = None
-                if not stopped:
-                    release()
+    def on_next(self, value: T) -> None:
+        if self.stopped:
+            return
+        if is_text_delta(value):
+            last = self.last
+            if last is not None and not same_text_part(last, value):
+                self.end_part()
+            self.last = value
+            event: Any = value
+            piece: str = event if isinstance(event, str) else event.data.delta
+            self.parts.append(piece)
+            boundary = self.boundary
+            if boundary is None or boundary(piece):
+                self.cut(value)
+        else:
+            self.end_part()
+            self.queue.append(value)
+        self.release()
 
-            def on_next(value: T) -> None:
-                nonlocal last
-                if stopped:
+    def cut(self, template: Any) -> None:
+        """Queue every complete chunk of the pending text."""
+        parts = self.parts
+        text = parts[0] if len(parts) == 1 else "".join(parts)
+        parts.clear()
+        pattern, queue = self.pattern, self.queue
+        start = 0
+        size = len(text)
+        while start < size:
+            match = pattern.search(text, start)
+            if match is not None and match.end() == start:  # empty match
+                match = pattern.search(text, start + 1)
+            if match is None:
+                break
+            queue.append(_chunk(template, text[start : match.end()]))
+            start = match.end()
+        if start < size:
+            parts.append(text[start:] if start else text)
+
+    def end_part(self) -> None:
+        """The text part ended: what waits without a match becomes a chunk."""
+        parts = self.parts
+        if parts:
+            text = "".join(parts)
+            parts.clear()
+            if text:
+                self.queue.append(_chunk(self.last, text))
+        self.last = None
+
+    def release(self) -> None:
+        """Emit what is due: everything up to a chunk that must wait for a pause."""
+        queue, observer = self.queue, self.observer
+        while queue:
+            item = queue[0]
+            if isinstance(item, _Chunk):
+                if self.timer is not None:
                     return
-                if is_text_delta(value):
-                    if last is not None and not same_text_part(last, value):
-                        end_part()
-                    last = value
-                    event: Any = value
-                    piece: str = event if isinstance(event, str) else event.data.delta
-                    parts.append(piece)
-                    if boundary is None or boundary(piece):
-                        cut(value)
-                else:
-                    end_part()
-                    queue.append(value)
-                release()
+                queue.popleft()
+                if self.pause:
+                    self.start_timer(self.pause, self.release)
+                observer.on_next(item.value)
+            else:
+                queue.popleft()
+                observer.on_next(item)
+        if self.completing:
+            self.complete()
 
-            def on_error(error: Exception) -> None:
-                nonlocal stopped, timer
-                if stopped:
-                    return
-                stopped = True
-                if timer is not None:
-                    timer.cancel()
-                    timer = None
-                end_part()
-                while queue:
-                    item = queue.popleft()
-                    observer.on_next(item.value if isinstance(item, _Chunk) else item)
-                observer.on_error(error)
+    def flush(self) -> None:
+        self.end_part()
+        queue, observer = self.queue, self.observer
+        while queue:
+            item = queue.popleft()
+            observer.on_next(item.value if isinstance(item, _Chunk) else item)
 
-            def on_completed() -> None:
-                if stopped:
-                    return
-                end_part()
-                queue.append(_COMPLETED)
-                release()
+    def settle(self) -> bool:
+        self.end_part()
+        self.release()
+        return bool(self.queue)  # completion follows the last chunk
 
-            def stop() -> None:
-                nonlocal stopped, timer
-                stopped = True
-                if timer is not None:
-                    timer.cancel()
-                    timer = None
-                queue.clear()
+    def drop(self) -> None:
+        self.queue.clear()
+        self.parts.clear()
 
-            return subscribe_clocked(
-                source, timers, on_next, on_error, on_completed, stop, subscribe_scheduler
-            )
 
-        return Observable(subscribe)
-
-    return operator
+def _chunk(template: Any, text: str) -> _Chunk:
+    """A chunk of ``text``: a ``str``, or a delta event like ``template``."""
+    if isinstance(template, str):
+        return _Chunk(text)
+    return _Chunk(with_delta(template, text, []))
 
 
 def _pattern(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 from reactivex import Observable, abc
 
-from rxagents.operators._scheduler import Duration, Timer, clock, seconds, subscribe_clocked
+from rxagents.operators._scheduler import Clock, Duration, seconds
+from rxagents.operators._timed import TimedSubscription, timed
 
 __all__ = ["throttle_latest"]
 
@@ -54,74 +56,43 @@ def throttle_latest(
         UserError: ``duration <= 0``.
     """
     period = seconds(duration, "duration", "throttle_latest")
+    return timed("throttle_latest", scheduler, partial(_Throttle, period=period))
 
-    def operator(source: Observable[T]) -> Observable[T]:
-        def subscribe(
-            observer: abc.ObserverBase[T],
-            subscribe_scheduler: abc.SchedulerBase | None = None,
-        ) -> abc.DisposableBase:
-            timers = clock(scheduler, subscribe_scheduler, "throttle_latest")
-            start_timer = timers.start
-            latest: Any = _NOTHING  # the item waiting for the period to end
-            timer: Timer | None = None  # set while a period runs
-            completing = False  # the source completed; finish as the period ends
-            stopped = False
 
-            def on_period_end() -> None:
-                nonlocal latest, timer, stopped
-                timer = None
-                if stopped or latest is _NOTHING:
-                    return
-                value, latest = latest, _NOTHING
-                if completing:
-                    stopped = True
-                    observer.on_next(value)
-                    observer.on_completed()
-                    return
-                timer = start_timer(period, on_period_end)
-                observer.on_next(value)
+class _Throttle(TimedSubscription[T, T]):
+    """One subscription: the period's timer and the item waiting for it to end."""
 
-            def on_next(value: T) -> None:
-                nonlocal latest, timer
-                if stopped:
-                    return
-                if timer is not None:
-                    latest = value
-                    return
-                timer = start_timer(period, on_period_end)
-                observer.on_next(value)
+    __slots__ = ("latest", "period")
 
-            def on_error(error: Exception) -> None:
-                nonlocal latest
-                if stopped:
-                    return
-                stop()
-                value, latest = latest, _NOTHING
-                if value is not _NOTHING:
-                    observer.on_next(value)
-                observer.on_error(error)
+    def __init__(self, observer: abc.ObserverBase[T], clock: Clock | None, period: float) -> None:
+        super().__init__(observer, clock)
+        self.period = period
+        self.latest: Any = _NOTHING  # the item waiting for the period to end
 
-            def on_completed() -> None:
-                nonlocal completing
-                if stopped:
-                    return
-                if latest is not _NOTHING:
-                    completing = True
-                    return
-                stop()
-                observer.on_completed()
+    def on_next(self, value: T) -> None:
+        if self.stopped:
+            return
+        if self.timer is not None:  # a period runs: the latest waits for its end
+            self.latest = value
+            return
+        self.start_timer(self.period, self.on_period_end)
+        self.observer.on_next(value)
 
-            def stop() -> None:
-                nonlocal stopped, timer
-                stopped = True
-                if timer is not None:
-                    timer.cancel()
-                    timer = None
+    def on_period_end(self) -> None:
+        value = self.latest
+        if value is _NOTHING:
+            return  # a quiet period: the next item passes at once
+        if self.completing:
+            self.complete()  # the waiting item, then the completion
+            return
+        self.latest = _NOTHING
+        self.start_timer(self.period, self.on_period_end)
+        self.observer.on_next(value)
 
-            return subscribe_clocked(
-                source, timers, on_next, on_error, on_completed, stop, subscribe_scheduler
-            )
+    def flush(self) -> None:
+        value, self.latest = self.latest, _NOTHING
+        if value is not _NOTHING:
+            self.observer.on_next(value)
 
-        return Observable(subscribe)
-
-    return operator
+    def settle(self) -> bool:
+        return self.latest is not _NOTHING  # completion waits for the period's end

@@ -10,8 +10,9 @@ Needs the ``redis`` extra: ``pip install 'rxagents[redis]'``.
   follow and cancel any run.
 """
 
-from rxagents.redis.client import connect
-from rxagents.redis.codec import agent_map
+from rxagents.redis._client import connect
+from rxagents.redis._codec import AgentsArg, agent_map
+from rxagents.redis.backend import RedisBackend, create_redis_app
 from rxagents.redis.errors import (
     EventsExpired,
     LeaseLost,
@@ -23,21 +24,26 @@ from rxagents.redis.errors import (
 )
 from rxagents.redis.sink import DEFAULT_MAXLEN, DEFAULT_TTL, Published, RedisPublisher, to_redis
 from rxagents.redis.source import from_redis
+from rxagents.redis.worker import RedisWorker
 
 __all__ = [
     "DEFAULT_MAXLEN",
     "DEFAULT_TTL",
+    "AgentsArg",
     "EventsExpired",
     "LeaseLost",
     "Published",
+    "RedisBackend",
     "RedisPublisher",
     "RedisUnavailable",
+    "RedisWorker",
     "RemoteRunError",
     "RunStalled",
     "StreamClosed",
     "WorkerLost",
     "agent_map",
     "connect",
+    "create_redis_app",
     "from_redis",
     "to_redis",
 ]

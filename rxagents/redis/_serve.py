@@ -18,9 +18,9 @@ from rxagents.agent import Agent
 from rxagents.errors import RunCancelled
 from rxagents.events import RunRestartedStreamEvent
 from rxagents.models.base import ModelProvider
+from rxagents.redis._protocol import Keys
 from rxagents.redis._retry import RETRYABLE, Reconnect
 from rxagents.redis.errors import LeaseLost, RedisUnavailable, StreamClosed, WorkerLost
-from rxagents.redis.protocol import Keys
 from rxagents.redis.sink import RedisPublisher
 from rxagents.run import run_events
 

@@ -16,9 +16,9 @@ from redis.asyncio import Redis
 
 from rxagents.errors import RunCancelled, UserError
 from rxagents.events import StreamEvent
+from rxagents.redis._codec import AgentsArg, encode_error
+from rxagents.redis._protocol import CANCEL, Keys, enqueue
 from rxagents.redis._retry import RETRYABLE, Reconnect
-from rxagents.redis.codec import AgentsArg, encode_error
-from rxagents.redis.protocol import CANCEL, Keys, enqueue
 from rxagents.redis.sink import DEFAULT_TTL
 from rxagents.redis.source import from_redis
 from rxagents.run import new_run_id
@@ -172,7 +172,7 @@ def create_redis_app(
     from fastapi import Request
     from fastapi.responses import JSONResponse
 
-    from rxagents.redis.client import connect
+    from rxagents.redis._client import connect
     from rxagents.redis.errors import RedisUnavailable
     from rxagents.web.app import create_app
 

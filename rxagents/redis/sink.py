@@ -13,8 +13,8 @@ from redis.asyncio import Redis
 
 from rxagents.errors import RunCancelled, UserError
 from rxagents.events import StreamEvent
+from rxagents.redis._codec import encode_error, encode_event, entry_id
 from rxagents.redis._retry import RETRYABLE, Reconnect
-from rxagents.redis.codec import encode_error, encode_event, entry_id
 from rxagents.redis.errors import LeaseLost, StreamClosed
 from rxagents.rx import current_demand
 

@@ -11,8 +11,8 @@ from redis.asyncio import Redis
 
 from rxagents.errors import UserError
 from rxagents.events import StreamEvent
+from rxagents.redis._codec import AgentsArg, agent_map, decode_entry, entry_id, sequence_of
 from rxagents.redis._retry import RETRYABLE, Reconnect
-from rxagents.redis.codec import AgentsArg, agent_map, decode_entry, entry_id, sequence_of
 from rxagents.redis.errors import EventsExpired, RunStalled
 from rxagents.rx import from_async_iterable
 

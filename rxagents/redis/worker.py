@@ -32,10 +32,10 @@ from redis.asyncio import Redis
 from rxagents.agent import Agent
 from rxagents.errors import UserError
 from rxagents.models.base import ModelProvider
+from rxagents.redis._protocol import ACQUIRE, REFRESH, RELEASE, Keys
 from rxagents.redis._retry import RETRYABLE, Reconnect
 from rxagents.redis._serve import Serving, _Active, _run_id, _text
 from rxagents.redis.errors import LeaseLost, RedisUnavailable
-from rxagents.redis.protocol import ACQUIRE, REFRESH, RELEASE, Keys
 from rxagents.redis.sink import DEFAULT_MAXLEN, DEFAULT_TTL
 
 __all__ = ["AgentSource", "RedisWorker"]
@@ -272,6 +272,7 @@ class RedisWorker(Serving):
     def _task_done(self, task: asyncio.Task[None]) -> None:
         self._tasks.discard(task)
         self._slot.set()
+
 
 def _factory_of(agent: AgentSource) -> Callable[[], Agent[Any]]:
     if isinstance(agent, Agent):

@@ -3,7 +3,9 @@
 Each name is imported on first use, so ``import rxagents.sinks`` needs none of
 the optional packages: the terminal view needs ``rich`` and the progress bar
 ``tqdm`` (``rxagents[cli]``); the notebook view needs IPython and the timeline
-matplotlib (``rxagents[notebook]``); SSE and WebSockets need ``rxagents[web]``.
+matplotlib (``rxagents[notebook]``); SSE and WebSockets need ``rxagents[web]``;
+the AI SDK UI message stream (React's ``useChat``) needs nothing more to build
+chunks and ``rxagents[web]`` to serve them; AG-UI needs ``rxagents[agui]``.
 
 Example:
     >>> from rxagents.sinks import show, timeline
@@ -17,6 +19,20 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from rxagents.sinks.agui import (
+        AGUIRequest,
+        agui_events,
+        agui_response,
+        agui_stream,
+        parse_agui_input,
+    )
+    from rxagents.sinks.ai_sdk import (
+        data_part,
+        ui_message_chunks,
+        ui_message_stream,
+        ui_message_stream_response,
+    )
+    from rxagents.sinks.chat_request import ChatRequest, parse_chat_request
     from rxagents.sinks.live import RunsView, Watched, watch
     from rxagents.sinks.notebook import RunDisplay, display_run, render_html
     from rxagents.sinks.progress_bar import ProgressBar, progress
@@ -53,9 +69,23 @@ _WHERE = {
     "sse_events": "sse",
     "sse_response": "sse",
     "websocket_stream": "websocket",
+    # browser protocols: the AI SDK UI message stream (useChat) and AG-UI
+    "data_part": "ai_sdk",
+    "ui_message_chunks": "ai_sdk",
+    "ui_message_stream": "ai_sdk",
+    "ui_message_stream_response": "ai_sdk",
+    "ChatRequest": "chat_request",
+    "parse_chat_request": "chat_request",
+    "AGUIRequest": "agui",
+    "agui_events": "agui",
+    "agui_response": "agui",
+    "agui_stream": "agui",
+    "parse_agui_input": "agui",
 }
 
 __all__ = [
+    "AGUIRequest",
+    "ChatRequest",
     "LaneTrace",
     "PlainPrinter",
     "ProgressBar",
@@ -63,8 +93,14 @@ __all__ = [
     "RunsView",
     "TimedEvent",
     "Watched",
+    "agui_events",
+    "agui_response",
+    "agui_stream",
     "collect_timed",
+    "data_part",
     "display_run",
+    "parse_agui_input",
+    "parse_chat_request",
     "progress",
     "record",
     "render_html",
@@ -75,6 +111,9 @@ __all__ = [
     "summary_table",
     "timeline",
     "trace",
+    "ui_message_chunks",
+    "ui_message_stream",
+    "ui_message_stream_response",
     "watch",
     "websocket_stream",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from rxagents.models.scripted import ScriptedModel, ScriptStep, raise_error, text, tool_call
 from rxagents.testing.builders import StreamBuilder
 from rxagents.testing.collect import Collected, collect, collect_sync
 from rxagents.testing.grammar import RULES, GrammarViolation, assert_valid_run, grammar_violations
@@ -22,7 +23,6 @@ from rxagents.testing.probes import (
     sample_tools,
 )
 from rxagents.testing.script import BuiltScript, Script, ScriptedToolError
-from rxagents.testing.scripted import ScriptedModel, ScriptStep, raise_error, text, tool_call
 from rxagents.testing.texts import delta_text, message_texts
 
 if TYPE_CHECKING:

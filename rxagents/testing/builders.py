@@ -16,22 +16,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from openai.types.responses import (
-    Response,
-    ResponseCompletedEvent,
-    ResponseContentPartAddedEvent,
-    ResponseContentPartDoneEvent,
-    ResponseCreatedEvent,
-    ResponseFunctionCallArgumentsDeltaEvent,
-    ResponseFunctionCallArgumentsDoneEvent,
     ResponseFunctionToolCall,
-    ResponseOutputItemAddedEvent,
-    ResponseOutputItemDoneEvent,
     ResponseOutputMessage,
-    ResponseOutputText,
     ResponseReasoningItem,
     ResponseStreamEvent,
-    ResponseTextDeltaEvent,
-    ResponseTextDoneEvent,
 )
 
 from rxagents.agent import Agent, tool_name_for_agent
@@ -52,8 +40,8 @@ from rxagents.items import (
     ToolCallItem,
     ToolCallOutputItem,
 )
+from rxagents.models.response_builder import ResponseBuilder, response_usage, text_delta_event
 from rxagents.result import RunResult, Usage
-from rxagents.testing.scripted import usage as scripted_usage
 
 __all__ = ["StreamBuilder"]
 
@@ -89,9 +77,8 @@ class StreamBuilder:
         self.items: list[RunItem] = []
         self._seq = itertools.count(first_sequence_number)
         self._ids = itertools.count()
-        self._response: Response | None = None
-        self._raw_seq = itertools.count()
-        self._output_index = 0
+        # The model response being built; a fresh one at each response_created().
+        self._response = ResponseBuilder("built", response_id="resp_x", created_at=0.0)
         self._last_text = ""
 
     # -- run-level events ---------------------------------------------------
@@ -133,60 +120,29 @@ class StreamBuilder:
     # -- a model response -----------------------------------------------------
     def response_created(self) -> RawResponsesStreamEvent:
         """``response.created``: a model turn starts."""
-        self._raw_seq = itertools.count()
-        self._output_index = 0
-        self._response = Response(
-            id=f"resp_{next(self._ids)}",
-            created_at=0.0,
-            model="built",
-            object="response",
-            output=[],
-            parallel_tool_calls=True,
-            tool_choice="auto",
-            tools=[],
-            status="in_progress",
+        self._response = ResponseBuilder(
+            "built", response_id=f"resp_{next(self._ids)}", created_at=0.0
         )
-        return self.raw(
-            ResponseCreatedEvent(
-                type="response.created", response=self._response, sequence_number=self._next_raw()
-            )
-        )
+        (created,) = self._response.start(in_progress=False)
+        return self.raw(created)
 
     def response_completed(self, output_tokens: int = 1) -> RawResponsesStreamEvent:
         """``response.completed`` with a small usage report: the model turn ends."""
-        base = self._response or Response(
-            id="resp_x",
-            created_at=0.0,
-            model="built",
-            object="response",
-            output=[],
-            parallel_tool_calls=True,
-            tool_choice="auto",
-            tools=[],
-        )
-        usage = scripted_usage(1, output_tokens)
-        done = base.model_copy(update={"status": "completed", "usage": usage})
-        return self.raw(
-            ResponseCompletedEvent(
-                type="response.completed", response=done, sequence_number=self._next_raw()
-            )
-        )
+        (event,) = self._response.complete(response_usage(1, output_tokens))
+        return self.raw(event)
 
     def delta(
         self, text: str, *, item_id: str = "msg_0", output_index: int = 0
     ) -> RawResponsesStreamEvent:
         """One ``response.output_text.delta`` (on its own: enough for text operators)."""
-        return self.raw(
-            ResponseTextDeltaEvent(
-                type="response.output_text.delta",
-                item_id=item_id,
-                output_index=output_index,
-                content_index=0,
-                delta=text,
-                logprobs=[],
-                sequence_number=self._next_raw(),
-            )
+        event = text_delta_event(
+            text,
+            item_id=item_id,
+            output_index=output_index,
+            content_index=0,
+            sequence_number=self._response.next_sequence_number(),
         )
+        return self.raw(event)
 
     def message(self, text: str, *, chunks: Sequence[str] | None = None) -> list[StreamEvent]:
         """A whole streamed message, ending with ``message_output_created``.
@@ -198,58 +154,15 @@ class StreamBuilder:
         pieces = list(chunks) if chunks is not None else [text]
         if "".join(pieces) != text:
             raise ValueError(f"chunks {pieces!r} do not join to {text!r}")
-        item_id = f"msg_{next(self._ids)}"
-        index = self._take_output_index()
-        part = ResponseOutputText(type="output_text", text=text, annotations=[])
-        done = ResponseOutputMessage(
-            id=item_id, content=[part], role="assistant", status="completed", type="message"
-        )
-        events: list[StreamEvent] = [
-            self._added(
-                ResponseOutputMessage(
-                    id=item_id, content=[], role="assistant", status="in_progress", type="message"
-                ),
-                index,
-            ),
-            self.raw(
-                ResponseContentPartAddedEvent(
-                    type="response.content_part.added",
-                    item_id=item_id,
-                    output_index=index,
-                    content_index=0,
-                    part=ResponseOutputText(type="output_text", text="", annotations=[]),
-                    sequence_number=self._next_raw(),
-                )
-            ),
-        ]
-        events.extend(self.delta(piece, item_id=item_id, output_index=index) for piece in pieces)
-        events.append(
-            self.raw(
-                ResponseTextDoneEvent(
-                    type="response.output_text.done",
-                    item_id=item_id,
-                    output_index=index,
-                    content_index=0,
-                    text=text,
-                    logprobs=[],
-                    sequence_number=self._next_raw(),
-                )
-            )
-        )
-        events.append(
-            self.raw(
-                ResponseContentPartDoneEvent(
-                    type="response.content_part.done",
-                    item_id=item_id,
-                    output_index=index,
-                    content_index=0,
-                    part=part,
-                    sequence_number=self._next_raw(),
-                )
-            )
-        )
-        events.append(self._item_done(done, index))
+        response = self._response
+        raw = response.open_message(f"msg_{next(self._ids)}")
+        raw += response.open_part("output_text")
+        raw += [response.text_delta(piece) for piece in pieces]
+        raw += response.close_item()
+        done = response.output[-1]
+        assert isinstance(done, ResponseOutputMessage)
         self._last_text = text
+        events: list[StreamEvent] = [self.raw(event) for event in raw]
         events.append(
             self.item("message_output_created", MessageOutputItem(agent=self.agent, raw_item=done))
         )
@@ -265,44 +178,14 @@ class StreamBuilder:
         """The raw events of one function call (without its run item), and the call."""
         args = arguments if isinstance(arguments, str) else json.dumps(arguments or {})
         n = next(self._ids)
-        item_id = f"fc_{n}"
-        call_id = call_id or f"call_{n}"
-        index = self._take_output_index()
-        call = ResponseFunctionToolCall(
-            id=item_id,
-            call_id=call_id,
-            name=name,
-            arguments=args,
-            type="function_call",
-            status="completed",
-        )
-        added = call.model_copy(update={"arguments": "", "status": "in_progress"})
-        events: list[StreamEvent] = [self._added(added, index)]
+        response = self._response
+        raw = response.open_function_call(name, call_id=call_id or f"call_{n}", item_id=f"fc_{n}")
         if args:
-            events.append(
-                self.raw(
-                    ResponseFunctionCallArgumentsDeltaEvent(
-                        type="response.function_call_arguments.delta",
-                        item_id=item_id,
-                        output_index=index,
-                        delta=args,
-                        sequence_number=self._next_raw(),
-                    )
-                )
-            )
-        events.append(
-            self.raw(
-                ResponseFunctionCallArgumentsDoneEvent(
-                    type="response.function_call_arguments.done",
-                    item_id=item_id,
-                    output_index=index,
-                    arguments=args,
-                    sequence_number=self._next_raw(),
-                )
-            )
-        )
-        events.append(self._item_done(call, index))
-        return events, call
+            raw.append(response.arguments(args))
+        raw += response.close_item()
+        call = response.output[-1]
+        assert isinstance(call, ResponseFunctionToolCall)
+        return [self.raw(event) for event in raw], call
 
     def tool_called(
         self,
@@ -354,39 +237,9 @@ class StreamBuilder:
 
     def reasoning(self) -> list[StreamEvent]:
         """A reasoning item's raw events, then ``reasoning_item_created``."""
-        index = self._take_output_index()
         item = ResponseReasoningItem(id=f"rs_{next(self._ids)}", summary=[], type="reasoning")
-        return [
-            self._added(item, index),
-            self._item_done(item, index),
-            self.item("reasoning_item_created", ReasoningItem(agent=self.agent, raw_item=item)),
-        ]
-
-    # -- internals --------------------------------------------------------------
-    def _next_raw(self) -> int:
-        return next(self._raw_seq)
-
-    def _take_output_index(self) -> int:
-        index = self._output_index
-        self._output_index += 1
-        return index
-
-    def _added(self, item: Any, index: int) -> RawResponsesStreamEvent:
-        return self.raw(
-            ResponseOutputItemAddedEvent(
-                type="response.output_item.added",
-                item=item,
-                output_index=index,
-                sequence_number=self._next_raw(),
-            )
+        events: list[StreamEvent] = [self.raw(e) for e in self._response.add_item(item)]
+        events.append(
+            self.item("reasoning_item_created", ReasoningItem(agent=self.agent, raw_item=item))
         )
-
-    def _item_done(self, item: Any, index: int) -> RawResponsesStreamEvent:
-        return self.raw(
-            ResponseOutputItemDoneEvent(
-                type="response.output_item.done",
-                item=item,
-                output_index=index,
-                sequence_number=self._next_raw(),
-            )
-        )
+        return events

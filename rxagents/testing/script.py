@@ -19,8 +19,8 @@ from rxagents.agent import Agent, Handoff
 from rxagents.context import RunContext
 from rxagents.errors import ModelConnectionError
 from rxagents.models.base import ModelRequest
+from rxagents.models.scripted import ScriptedModel, ScriptStep, raise_error, text, tool_call
 from rxagents.run import Runner, RunStream
-from rxagents.testing.scripted import ScriptedModel, ScriptStep, raise_error, text, tool_call
 from rxagents.tools import FunctionTool
 
 __all__ = ["BuiltScript", "CallStep", "ErrorStep", "Script", "ScriptTurn", "ScriptedToolError"]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from rxagents.web.backend import InMemoryRunBackend, RunBackend, TooManyRuns, UnknownRun
 
 if TYPE_CHECKING:
-    from rxagents.web.app import create_app, default_agent, mount_agent
+    from rxagents.web.app import create_app, default_agent, mount_agent, mount_agui, mount_chat
     from rxagents.web.inputs import WebLimits
 
 __all__ = [
@@ -23,12 +23,16 @@ __all__ = [
     "create_app",
     "default_agent",
     "mount_agent",
+    "mount_agui",
+    "mount_chat",
 ]
 
 _LAZY = {
     "create_app": "rxagents.web.app",
     "default_agent": "rxagents.web.app",
     "mount_agent": "rxagents.web.app",
+    "mount_agui": "rxagents.web.app",
+    "mount_chat": "rxagents.web.app",
     "WebLimits": "rxagents.web.inputs",
 }
 

@@ -19,21 +19,24 @@ from __future__ import annotations
 
 import contextlib
 import html
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from importlib import resources
 from typing import Any
 
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
 
 from rxagents.agent import Agent
 from rxagents.errors import UserError
 from rxagents.sinks.sse import error_message, sse_response
 from rxagents.sinks.websocket import websocket_stream
+from rxagents.web.agui_routes import add_agui_routes
 from rxagents.web.backend import InMemoryRunBackend, RunBackend, TooManyRuns, UnknownRun
+from rxagents.web.chat_routes import add_chat_routes
 from rxagents.web.inputs import WebError, WebLimits, parse_after, read_input
 
-__all__ = ["create_app", "default_agent", "mount_agent"]
+__all__ = ["AgentSource", "create_app", "default_agent", "mount_agent", "mount_agui", "mount_chat"]
 
 _STATIC = {
     "app.js": "text/javascript; charset=utf-8",
@@ -55,24 +58,40 @@ def default_agent() -> Agent[Any]:
     )
 
 
+AgentSource = Agent[Any] | Callable[[], Agent[Any]]
+"""An agent, or a function of no arguments returning a fresh agent per run."""
+
+
 def create_app(
-    agent: Agent[Any] | None = None,
+    agent: AgentSource | None = None,
     backend: RunBackend | None = None,
     *,
     limits: WebLimits | None = None,
     page: bool = True,
     title: str = "rxagents",
+    chat_path: str | None = "/api/chat",
+    agui_path: str | None = "/agui",
+    chat_resume: bool = False,
+    runs: bool = True,
 ) -> FastAPI:
     """A FastAPI app serving runs of ``agent`` (or of ``backend``'s runs).
 
     Args:
-        agent: the agent runs start with; default :func:`default_agent`. Used to
-            build an :class:`~rxagents.web.InMemoryRunBackend` with its default
-            limits; pass ``backend`` instead to choose them.
+        agent: the agent runs start with, or a function returning a fresh one per
+            run; default :func:`default_agent`. Used to build an
+            :class:`~rxagents.web.InMemoryRunBackend` with its default limits; pass
+            ``backend`` instead to choose them.
         backend: where runs live; give either this or ``agent``.
         limits: request size limits and SSE timings (:class:`WebLimits`).
         page: serve the HTML page at ``/``.
         title: the page title.
+        chat_path: where React's ``useChat`` posts (AI SDK UI message stream);
+            ``None`` leaves it out.
+        agui_path: where AG-UI clients post ``RunAgentInput``; ``None`` leaves it out.
+        chat_resume: chat runs outlive a client that goes away, for
+            ``GET {chat_path}/{id}/stream`` after a reload (``stop()`` then only
+            stops reading); by default going away cancels the run.
+        runs: serve the ``/runs`` endpoints (SSE, WebSocket, cancel).
 
     Returns:
         The app; its backend is ``app.state.rxagents_backend``. Its lifespan
@@ -98,7 +117,12 @@ def create_app(
     app.state.rxagents_backend = run_backend
     app.state.rxagents_limits = web_limits
     _add_error_handlers(app)
-    _add_run_routes(app, run_backend, web_limits)
+    if runs:
+        _add_run_routes(app, run_backend, web_limits)
+    if chat_path is not None:
+        add_chat_routes(app, run_backend, web_limits, path=chat_path, resume=chat_resume)
+    if agui_path is not None:
+        add_agui_routes(app, run_backend, web_limits, path=agui_path)
     if page:
         _add_page_routes(app, title)
     return app
@@ -106,7 +130,7 @@ def create_app(
 
 def mount_agent(
     app: Any,
-    agent: Agent[Any] | None = None,
+    agent: AgentSource | None = None,
     *,
     prefix: str = "/agent",
     backend: RunBackend | None = None,
@@ -136,6 +160,83 @@ def mount_agent(
     app.mount(prefix, sub)
     backend_of_sub: RunBackend = sub.state.rxagents_backend
     return backend_of_sub
+
+
+def mount_chat(
+    app: Any,
+    agent: AgentSource | None = None,
+    *,
+    path: str = "/api/chat",
+    backend: RunBackend | None = None,
+    limits: WebLimits | None = None,
+    resume: bool = False,
+) -> RunBackend:
+    """Serve React's ``useChat`` at ``path`` of any Starlette/FastAPI app.
+
+    Adds ``POST {path}`` and ``GET {path}/{chat_id}/stream`` (see
+    :mod:`rxagents.web.chat_routes`), with the same limits and error shape as
+    ``rxagents serve``. ``useChat``'s default ``api`` is ``/api/chat``.
+
+    Args:
+        app: a ``FastAPI`` or ``Starlette`` app.
+        agent: an agent factory (a function returning a fresh agent per run), or
+            one agent shared by every run; or give ``backend``.
+        path: where to serve, e.g. ``/api/chat``.
+        backend: where runs live; default an in-memory backend for ``agent``.
+        limits: see :class:`WebLimits`.
+        resume: runs outlive a client that goes away (see ``create_app``'s
+            ``chat_resume``).
+
+    Returns:
+        The backend, e.g. to ``await backend.aclose()`` in the app's lifespan.
+
+    Example:
+        >>> app = FastAPI()
+        >>> mount_chat(app, lambda: Agent(name="assistant"))  # doctest: +SKIP
+    """
+    _check_path(path)
+    sub = create_app(
+        agent, backend, limits=limits, page=False, runs=False,
+        chat_path=path, agui_path=None, chat_resume=resume,
+    )  # fmt: skip
+    app.router.routes.append(Route(path, sub))
+    app.router.routes.append(Route(f"{path}/{{chat_id}}/stream", sub))
+    chat_backend: RunBackend = sub.state.rxagents_backend
+    return chat_backend
+
+
+def mount_agui(
+    app: Any,
+    agent: AgentSource | None = None,
+    *,
+    path: str = "/agui",
+    backend: RunBackend | None = None,
+    limits: WebLimits | None = None,
+) -> RunBackend:
+    """Serve AG-UI clients (``HttpAgent``) at ``POST {path}`` of any Starlette/FastAPI app.
+
+    Args:
+        app: a ``FastAPI`` or ``Starlette`` app.
+        agent: an agent factory (a fresh agent per run), or one agent; or ``backend``.
+        path: where to serve.
+        backend: where runs live; default an in-memory backend for ``agent``.
+        limits: see :class:`WebLimits`.
+
+    Returns:
+        The backend, e.g. to ``await backend.aclose()`` in the app's lifespan.
+    """
+    _check_path(path)
+    sub = create_app(
+        agent, backend, limits=limits, page=False, runs=False, chat_path=None, agui_path=path
+    )
+    app.router.routes.append(Route(path, sub))
+    agui_backend: RunBackend = sub.state.rxagents_backend
+    return agui_backend
+
+
+def _check_path(path: str) -> None:
+    if not path.startswith("/") or path.endswith("/"):
+        raise UserError(f"path must start with '/' and not end with one, got {path!r}")
 
 
 def _error(status_code: int, code: str, message: str, **headers: str) -> JSONResponse:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -50,8 +50,11 @@ class RunBackend(Protocol):
     safe to call for any run id, known or not.
     """
 
-    async def start(self, input: str) -> str:
+    async def start(self, input: str | Sequence[dict[str, Any]]) -> str:
         """Start a run on ``input`` now (hot: it runs whether or not anyone reads it).
+
+        ``input`` is a prompt or a conversation as Responses input items (the
+        chat endpoints send the whole conversation).
 
         Returns:
             The run's id (the ``run_id`` of its events).
@@ -173,7 +176,7 @@ class InMemoryRunBackend:
         return self._get(run_id).handle
 
     # -- RunBackend -----------------------------------------------------------
-    async def start(self, input: str) -> str:
+    async def start(self, input: str | Sequence[dict[str, Any]]) -> str:
         """Start a run; see :meth:`RunBackend.start`."""
         if self.running >= self.max_concurrent:
             raise TooManyRuns(

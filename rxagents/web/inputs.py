@@ -9,7 +9,7 @@ from starlette.requests import Request
 
 from rxagents.errors import AgentsError, UserError
 
-__all__ = ["WebError", "WebLimits", "parse_after", "read_input"]
+__all__ = ["WebError", "WebLimits", "parse_after", "read_input", "read_json"]
 
 
 @dataclass(frozen=True)
@@ -49,19 +49,18 @@ class WebError(AgentsError):
         self.message = message
 
 
-async def read_input(request: Request, limits: WebLimits) -> str:
-    """The ``input`` string of a ``POST /runs`` body ``{"input": "..."}``.
+async def read_json(request: Request, limits: WebLimits, example: str) -> object:
+    """The JSON body of a request, within ``limits.max_body_bytes``.
 
     Raises:
-        WebError: 415 not JSON, 413 too large, 400 malformed JSON, 422 no usable input.
+        WebError: 415 not JSON, 413 too large, 400 malformed JSON.
     """
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json":
         raise WebError(
             415,
             "unsupported_media_type",
-            "send the body as JSON with the header Content-Type: application/json, "
-            'e.g. {"input": "Hello"}',
+            f"send the body as JSON with the header Content-Type: application/json, e.g. {example}",
         )
     too_large = WebError(
         413,
@@ -77,7 +76,7 @@ async def read_input(request: Request, limits: WebLimits) -> str:
         if len(body) > limits.max_body_bytes:
             raise too_large
     try:
-        data = json.loads(bytes(body).decode("utf-8"))
+        return json.loads(bytes(body).decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise WebError(400, "invalid_json", f"the body is not UTF-8 text: {exc}") from None
     except json.JSONDecodeError as exc:
@@ -85,8 +84,17 @@ async def read_input(request: Request, limits: WebLimits) -> str:
             400,
             "invalid_json",
             f"the body is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
-            'send e.g. {"input": "Hello"}',
+            f"send e.g. {example}",
         ) from None
+
+
+async def read_input(request: Request, limits: WebLimits) -> str:
+    """The ``input`` string of a ``POST /runs`` body ``{"input": "..."}``.
+
+    Raises:
+        WebError: 415 not JSON, 413 too large, 400 malformed JSON, 422 no usable input.
+    """
+    data = await read_json(request, limits, '{"input": "Hello"}')
     if not isinstance(data, dict):
         raise WebError(
             422,

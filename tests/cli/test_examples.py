@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from rxagents import Agent
 from rxagents.cli import app
-from rxagents.cli.agent_loader import load_agent, load_agent_source
+from rxagents.cli._agent_loader import load_agent, load_agent_source
 from rxagents.errors import UserError
 from rxagents.web.backend import InMemoryRunBackend
 

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from openai.types.chat import ChatCompletionChunk
 
 from rxagents.errors import ModelBehaviorError, ModelConnectionError
+from rxagents.models._chat_events import ChatToResponses
 from rxagents.models.base import ModelRequest
-from rxagents.models.chat_events import ChatToResponses
 from rxagents.testing import ScriptedModel, text, tool_call
 from rxagents.testing.openai_fixtures import chat_chunk, chat_text, chat_tool_calls
 

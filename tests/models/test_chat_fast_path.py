@@ -12,7 +12,7 @@ from openai.types.chat import ChatCompletionChunk
 from pydantic import ValidationError
 
 from rxagents.errors import ModelBehaviorError
-from rxagents.models.chat_events import ChatToResponses
+from rxagents.models._chat_events import ChatToResponses
 from rxagents.testing.openai_fixtures import chat_chunk, chat_text, chat_tool_calls
 
 

@@ -7,7 +7,7 @@ import pytest
 from rxagents.errors import UserError
 from rxagents.model_settings import ModelSettings
 from rxagents.models import ModelRequest, OutputSchema, ToolSpec
-from rxagents.models.requests import chat_messages, chat_params, responses_params
+from rxagents.models._requests import chat_messages, chat_params, responses_params
 
 TOOL = ToolSpec(
     "get_weather", "Weather for a city.", {"type": "object", "properties": {}}, strict=False

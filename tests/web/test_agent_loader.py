@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from rxagents import Agent
-from rxagents.cli.agent_loader import load_agent
+from rxagents.cli._agent_loader import load_agent
 from rxagents.errors import UserError
 
 AGENT_FILE = """

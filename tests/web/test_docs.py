@@ -22,3 +22,5 @@ def test_web_guide_examples_run() -> None:
     assert isinstance(namespace["app"], FastAPI)
     paths = {getattr(route, "path", None) for route in namespace["app"].routes}
     assert {"/runs", "/runs/{run_id}/events", "/runs/{run_id}/ws"} <= paths
+    chat_paths = {getattr(route, "path", None) for route in namespace["chat_app"].routes}
+    assert {"/api/chat", "/api/chat/{chat_id}/stream", "/agui", "/my/chat"} <= chat_paths

@@ -1,12 +1,9 @@
 """Chat Completions chunks -> the Responses stream events every rxagents model speaks.
 
-The event sequence is the one :class:`~rxagents.testing.ScriptedModel` emits and
-the OpenAI Responses API documents: ``response.created``, ``response.in_progress``,
-per message ``output_item.added`` / ``content_part.added`` / text deltas /
-``output_text.done`` / ``content_part.done`` / ``output_item.done``, per function
-call ``output_item.added`` / argument deltas / ``function_call_arguments.done`` /
-``output_item.done``, and ``response.completed`` (or ``response.incomplete``)
-with usage.
+This module is only the wire parsing: what a chunk means. The events are made
+by :class:`~rxagents.models.response_builder.ResponseBuilder`, the builder every
+rxagents model uses, so the sequence is the one ScriptedModel emits and the
+OpenAI Responses API documents.
 
 Real servers differ in small ways, all tolerated here: llama.cpp repeats
 ``id``, ``type`` and ``function.name`` in every tool-call delta, several send
@@ -19,33 +16,24 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from openai.types.chat import ChatCompletionChunk
 from openai.types.completion_usage import CompletionUsage
-from openai.types.responses import (
-    Response,
-    ResponseCompletedEvent,
-    ResponseCreatedEvent,
-    ResponseFunctionCallArgumentsDeltaEvent,
-    ResponseFunctionCallArgumentsDoneEvent,
-    ResponseFunctionToolCall,
-    ResponseIncompleteEvent,
-    ResponseInProgressEvent,
-    ResponseOutputItemAddedEvent,
-    ResponseOutputItemDoneEvent,
-    ResponseStreamEvent,
-    ResponseUsage,
-)
-from openai.types.responses.response import IncompleteDetails
+from openai.types.responses import ResponseStreamEvent, ResponseUsage
 from pydantic_core import from_json
 
 from rxagents.errors import ModelBehaviorError, ModelConnectionError
-from rxagents.models._message_events import MessageEvents, PartKind
+from rxagents.models.response_builder import (
+    IncompleteReason,
+    ItemStatus,
+    ResponseBuilder,
+    response_usage,
+)
 
 __all__ = ["ChatToResponses", "responses_usage"]
 
-_INCOMPLETE_REASONS: dict[str, Literal["max_output_tokens", "content_filter"]] = {
+_INCOMPLETE_REASONS: dict[str, IncompleteReason] = {
     "length": "max_output_tokens",
     "content_filter": "content_filter",
 }
@@ -94,31 +82,23 @@ def responses_usage(usage: CompletionUsage | None) -> ResponseUsage | None:
     """Chat Completions usage as Responses usage."""
     if usage is None:
         return None
-    cached = getattr(usage.prompt_tokens_details, "cached_tokens", None) or 0
-    reasoning = getattr(usage.completion_tokens_details, "reasoning_tokens", None) or 0
-    return ResponseUsage.model_validate(
-        {
-            "input_tokens": usage.prompt_tokens,
-            "input_tokens_details": {"cached_tokens": cached, "cache_write_tokens": 0},
-            "output_tokens": usage.completion_tokens,
-            "output_tokens_details": {"reasoning_tokens": reasoning},
-            "total_tokens": usage.total_tokens,
-        }
+    return response_usage(
+        usage.prompt_tokens,
+        usage.completion_tokens,
+        cached_tokens=getattr(usage.prompt_tokens_details, "cached_tokens", None) or 0,
+        reasoning_tokens=getattr(usage.completion_tokens_details, "reasoning_tokens", None) or 0,
     )
 
 
 @dataclass
 class _Call:
+    """A tool call by its chunk index; its pieces wait here until its name arrives."""
+
     call_id: str
     item_id: str
     name: str = ""
-    output_index: int = -1
+    started: bool = False
     pieces: list[str] = field(default_factory=list)
-    closed: bool = False
-
-    @property
-    def started(self) -> bool:
-        return self.output_index >= 0
 
 
 class ChatToResponses:
@@ -135,13 +115,9 @@ class ChatToResponses:
     def __init__(self, model: str, *, parallel_tool_calls: bool = True) -> None:
         self._model = model
         self._parallel = parallel_tool_calls
-        self._seq = 0
-        self._base: Response | None = None
+        self._builder: ResponseBuilder | None = None
         self._prefix = ""
-        self._message: MessageEvents | None = None
         self._calls: dict[int, _Call] = {}
-        self._outputs: list[MessageEvents | _Call] = []
-        self._done: dict[int, Any] = {}
         self._finish_reason: str | None = None
         self._usage: CompletionUsage | None = None
 
@@ -150,41 +126,23 @@ class ChatToResponses:
         """Whether the model reported a finish reason."""
         return self._finish_reason is not None
 
-    def _next(self) -> int:
-        seq = self._seq
-        self._seq = seq + 1
-        return seq
-
-    def _start(self, chunk: ChatCompletionChunk, out: list[ResponseStreamEvent]) -> None:
-        self._model = chunk.model or self._model
+    def _start(self, chunk: ChatCompletionChunk) -> ResponseBuilder:
         self._prefix = chunk.id or uuid.uuid4().hex
-        self._base = base = Response(
-            id=f"resp_{self._prefix}",
+        self._builder = builder = ResponseBuilder(
+            chunk.model or self._model,
+            response_id=f"resp_{self._prefix}",
             created_at=float(chunk.created),
-            model=self._model,
-            object="response",
-            output=[],
             parallel_tool_calls=self._parallel,
-            tool_choice="auto",
-            tools=[],
-            status="in_progress",
         )
-        out.append(
-            ResponseCreatedEvent(
-                type="response.created", response=base, sequence_number=self._next()
-            )
-        )
-        out.append(
-            ResponseInProgressEvent(
-                type="response.in_progress", response=base, sequence_number=self._next()
-            )
-        )
+        return builder
 
     def feed(self, chunk: ChatCompletionChunk) -> list[ResponseStreamEvent]:
         """The events for one chunk."""
+        builder = self._builder
         out: list[ResponseStreamEvent] = []
-        if self._base is None:
-            self._start(chunk, out)
+        if builder is None:
+            builder = self._start(chunk)
+            out = builder.start()
         if chunk.usage is not None:
             self._usage = chunk.usage
         for choice in chunk.choices:
@@ -192,16 +150,16 @@ class ChatToResponses:
                 continue
             delta = choice.delta
             if delta.content:
-                self._message_delta("output_text", delta.content, out)
+                out += builder.text(delta.content)
             if delta.refusal:
-                self._message_delta("refusal", delta.refusal, out)
+                out += builder.refusal(delta.refusal)
             if delta.tool_calls:
                 for call in delta.tool_calls:
-                    self._tool_delta(call, out)
+                    self._tool_delta(builder, call, out)
             if choice.finish_reason is not None:
                 self._finish_reason = choice.finish_reason
                 self._check_named()
-                self._close_all(out)
+                out += builder.close_item(self._status())
         return out
 
     def feed_payload(self, data: str) -> Sequence[ResponseStreamEvent]:
@@ -220,30 +178,21 @@ class ChatToResponses:
         parsed = from_json(data)
         text = _text_only(parsed)
         if text is not None:
-            message = self._message
-            if message is not None and message.in_text:
-                return (message.text_delta(text),)
+            builder = self._builder
+            if builder is not None and builder.in_text:
+                return (builder.text_delta(text),)
         return self.feed(ChatCompletionChunk.model_validate(parsed))
 
-    def _message_delta(self, kind: PartKind, text: str, out: list[ResponseStreamEvent]) -> None:
-        message = self._message
-        if message is None or message.closed:
-            self._close_all(out)
-            index = len(self._outputs)
-            message = MessageEvents(f"msg_{self._prefix}_{index}", index, self._next)
-            self._message = message
-            self._outputs.append(message)
-            message.open(out)
-        message.delta(kind, text, out)
-
-    def _tool_delta(self, delta: Any, out: list[ResponseStreamEvent]) -> None:
+    def _tool_delta(
+        self, builder: ResponseBuilder, delta: Any, out: list[ResponseStreamEvent]
+    ) -> None:
         call = self._calls.get(delta.index)
         function = delta.function
         if call is None:
             call_id = delta.id or f"call_{uuid.uuid4().hex[:24]}"
             call = _Call(call_id=call_id, item_id=f"fc_{self._prefix}_{delta.index}")
             self._calls[delta.index] = call
-        elif call.closed:
+        elif call.started and builder.open_item_id != call.item_id:
             raise ModelBehaviorError(
                 f"the model server sent more of tool call {delta.index} after the choice finished"
             )
@@ -252,77 +201,21 @@ class ChatToResponses:
             # the first one wins either way.
             call.name = function.name
         arguments = function.arguments if function is not None else None
-        if arguments:
-            call.pieces.append(arguments)
         if not call.started:
+            if arguments:
+                call.pieces.append(arguments)
             if not call.name:
                 return
             # Items stream one after another: a new call finishes the items before it,
             # so the run loop can start those tools at once.
-            self._close_all(out)
-            call.output_index = len(self._outputs)
-            self._outputs.append(call)
-            out.append(
-                ResponseOutputItemAddedEvent(
-                    type="response.output_item.added",
-                    item=ResponseFunctionToolCall(
-                        id=call.item_id,
-                        call_id=call.call_id,
-                        name=call.name,
-                        arguments="",
-                        type="function_call",
-                        status="in_progress",
-                    ),
-                    output_index=call.output_index,
-                    sequence_number=self._next(),
-                )
-            )
+            out += builder.open_function_call(call.name, call_id=call.call_id, item_id=call.item_id)
+            call.started = True
             arguments = "".join(call.pieces)
         if arguments:
-            out.append(
-                ResponseFunctionCallArgumentsDeltaEvent(
-                    type="response.function_call_arguments.delta",
-                    item_id=call.item_id,
-                    output_index=call.output_index,
-                    delta=arguments,
-                    sequence_number=self._next(),
-                )
-            )
+            out.append(builder.arguments(arguments))
 
-    def _status(self) -> Literal["completed", "incomplete"]:
+    def _status(self) -> ItemStatus:
         return "incomplete" if self._finish_reason in _INCOMPLETE_REASONS else "completed"
-
-    def _close_call(self, call: _Call, out: list[ResponseStreamEvent]) -> None:
-        if call.closed:
-            return
-        call.closed = True
-        arguments = "".join(call.pieces)
-        out.append(
-            ResponseFunctionCallArgumentsDoneEvent(
-                type="response.function_call_arguments.done",
-                item_id=call.item_id,
-                output_index=call.output_index,
-                arguments=arguments,
-                sequence_number=self._next(),
-            )
-        )
-        item = ResponseFunctionToolCall(
-            id=call.item_id,
-            call_id=call.call_id,
-            name=call.name,
-            arguments=arguments,
-            type="function_call",
-            status=self._status(),
-        )
-        self._done[call.output_index] = item
-        out.append(
-            ResponseOutputItemDoneEvent(
-                type="response.output_item.done",
-                item=item,
-                output_index=call.output_index,
-                sequence_number=self._next(),
-            )
-        )
 
     def _check_named(self) -> None:
         for index, call in self._calls.items():
@@ -330,14 +223,6 @@ class ChatToResponses:
                 raise ModelBehaviorError(
                     f"the model server streamed tool call {index} without a function name"
                 )
-
-    def _close_all(self, out: list[ResponseStreamEvent]) -> None:
-        for entry in self._outputs:
-            if isinstance(entry, MessageEvents):
-                if not entry.closed:
-                    self._done[entry.output_index] = entry.close(self._status(), out)
-            else:
-                self._close_call(entry, out)
 
     def finish(self, *, saw_done: bool) -> list[ResponseStreamEvent]:
         """The closing events, once the stream has ended.
@@ -349,8 +234,8 @@ class ChatToResponses:
             ModelConnectionError: the stream ended before the model finished.
             ModelBehaviorError: the stream held no chunk at all.
         """
-        base = self._base
-        if base is None:
+        builder = self._builder
+        if builder is None:
             if saw_done:
                 raise ModelBehaviorError("the model server ended the stream without any chunk")
             raise ModelConnectionError(
@@ -361,33 +246,9 @@ class ChatToResponses:
                 "the model server closed the stream before the model finished "
                 "(no finish_reason and no [DONE])"
             )
-        out: list[ResponseStreamEvent] = []
         self._check_named()
-        self._close_all(out)
-        output = [self._done[i] for i in sorted(self._done)]
         usage = responses_usage(self._usage)
         reason = _INCOMPLETE_REASONS.get(self._finish_reason or "")
         if reason is None:
-            final = base.model_copy(
-                update={"status": "completed", "output": output, "usage": usage}
-            )
-            out.append(
-                ResponseCompletedEvent(
-                    type="response.completed", response=final, sequence_number=self._next()
-                )
-            )
-        else:
-            final = base.model_copy(
-                update={
-                    "status": "incomplete",
-                    "output": output,
-                    "usage": usage,
-                    "incomplete_details": IncompleteDetails(reason=reason),
-                }
-            )
-            out.append(
-                ResponseIncompleteEvent(
-                    type="response.incomplete", response=final, sequence_number=self._next()
-                )
-            )
-        return out
+            return builder.complete(usage)
+        return builder.incomplete(reason, usage)
