@@ -44,6 +44,8 @@ class Observed:
 
     events: list[EventKey] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    bodies: list[dict[str, Any]] = field(default_factory=list)
+    """The request bodies exactly as sent (``requests`` is them without UNCOMPARED)."""
     final_output: Any = None
     usage: tuple[int, int, int, int] | None = None
     items: list[str] = field(default_factory=list)
@@ -82,10 +84,14 @@ def event_key(event: Any) -> EventKey | None:
     return None
 
 
+UNCOMPARED = frozenset({"stream", "stream_options"})
+"""Request keys that differ by design (README, "Differences"): the SDK runs an agent used
+as a tool unstreamed, and asks servers other than OpenAI's for no usage in Chat streams."""
+
+
 def request_view(body: dict[str, Any]) -> dict[str, Any]:
-    """The parts of a request body the issue asks to be equal in both libraries."""
-    keys = ("instructions", "input", "messages", "tools", "text", "response_format", "model")
-    return {k: body[k] for k in keys if k in body}
+    """A request body as both libraries must send it: all of it but :data:`UNCOMPARED`."""
+    return {k: v for k, v in body.items() if k not in UNCOMPARED}
 
 
 async def observe(
@@ -122,7 +128,8 @@ async def observe(
     if lib is agents and seen.error is None:
         result = stream
     await client.close()
-    seen.requests = [request_view(r.body) for r in server.snapshot()]
+    seen.bodies = [r.body for r in server.snapshot()]
+    seen.requests = [request_view(body) for body in seen.bodies]
     if result is not None:
         _read_result(seen, result)
     return seen

@@ -120,6 +120,16 @@ async def test_text(server: FakeOpenAIServer, api: Api) -> None:
     theirs, ours = await both(assistant, "Hi", server, [text(api, "Hello there!")], api)
     assert_same_run(theirs, ours, api)
     assert ours.final_output == "Hello there!"
+    if api == "chat":  # the README's rows on Chat Completions requests and items
+        assert "stream_options" not in theirs.bodies[0]
+        assert ours.bodies[0]["stream_options"] == {"include_usage": True}
+        assert theirs.history[1]["id"] == "__fake_id__" and "provider_data" in theirs.history[1]
+        assert ours.history[1]["id"] == "msg_chatcmpl-fake_0"
+        assert "provider_data" not in ours.history[1]
+        assert theirs.history[1]["content"][0]["logprobs"] == []
+        assert "logprobs" not in ours.history[1]["content"][0]
+    else:
+        assert ours.bodies[0]["stream"] is theirs.bodies[0]["stream"] is True
 
 
 @pytest.mark.parametrize("api", APIS)
