@@ -13,7 +13,9 @@ __all__ = [
     "MaxTurnsExceeded",
     "ModelBehaviorError",
     "ModelConnectionError",
+    "ModelEventTooLarge",
     "ModelHTTPError",
+    "ModelTimeoutError",
     "RunCancelled",
     "ScriptExhausted",
     "ToolExecutionError",
@@ -65,7 +67,43 @@ class ModelHTTPError(AgentsError):
 
 
 class ModelConnectionError(AgentsError):
-    """The connection to the model server failed or dropped mid-stream."""
+    """The connection to the model server failed or dropped mid-stream (worth retrying).
+
+    Raised for an unreachable server, a connection dropped mid-stream, a body
+    that will not decompress, and a stream that ended before the response did.
+    """
+
+
+class ModelTimeoutError(ModelConnectionError):
+    """The model server took longer than a :class:`~rxagents.models.StreamLimits` timeout.
+
+    Attributes:
+        setting: the limit that ran out: ``"connect"``, ``"first_event"`` or ``"idle"``.
+        seconds: its value.
+    """
+
+    def __init__(self, setting: str, seconds: float, message: str) -> None:
+        super().__init__(message)
+        self.setting = setting
+        self.seconds = seconds
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.setting, self.seconds, str(self)))
+
+
+class ModelEventTooLarge(ModelBehaviorError):
+    """One server-sent event was longer than ``StreamLimits.max_event_chars``.
+
+    Attributes:
+        limit: the cap, in characters.
+    """
+
+    def __init__(self, limit: int, message: str) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.limit, str(self)))
 
 
 class ToolExecutionError(AgentsError):

@@ -12,7 +12,12 @@ from rxagents.errors import UserError
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-__all__ = ["build_app", "register"]
+    from rxagents.web.security import WebSecurity
+
+__all__ = ["TOKEN_ENV", "allowed_hosts_for", "build_app", "register"]
+
+TOKEN_ENV = "RXAGENTS_SERVE_TOKEN"
+"""The environment variable ``--token`` defaults to."""
 
 
 def build_app(
@@ -23,6 +28,7 @@ def build_app(
     ttl: float = 600.0,
     max_input_chars: int = 32_000,
     redis_url: str | None = None,
+    security: WebSecurity | None = None,
 ) -> FastAPI:
     """The app ``rxagents serve`` runs: an in-memory backend for the agent of ``agent_spec``.
 
@@ -35,6 +41,7 @@ def build_app(
         max_input_chars: longest accepted prompt.
         redis_url: queue runs in this Redis for `rxagents worker`s instead of running
             them here (see docs/redis.md); the agent is then the workers' business.
+        security: Host, Origin and token rules (default: loopback names only, no token).
 
     Raises:
         UserError: the web extra is missing, or the agent spec or a limit is wrong.
@@ -53,12 +60,29 @@ def build_app(
             raise UserError("with --redis the runs execute on workers: give --agent to them")
         from rxagents.redis.backend import create_redis_app
 
-        return create_redis_app(redis_url, limits=WebLimits(max_input_chars=max_input_chars))
+        return create_redis_app(
+            redis_url, limits=WebLimits(max_input_chars=max_input_chars), security=security
+        )
     from rxagents.cli._agent_loader import load_agent_source
 
     agent = load_agent_source(agent_spec) if agent_spec else default_agent()
     backend = InMemoryRunBackend(agent, max_concurrent=max_concurrent, max_runs=max_runs, ttl=ttl)
-    return create_app(backend=backend, limits=WebLimits(max_input_chars=max_input_chars))
+    return create_app(
+        backend=backend, limits=WebLimits(max_input_chars=max_input_chars), security=security
+    )
+
+
+def allowed_hosts_for(host: str, extra: list[str]) -> tuple[str, ...]:
+    """The Host names to accept when bound to ``host``: a name bound to, and ``extra``.
+
+    IP addresses and ``localhost`` are always accepted (DNS rebinding needs a name).
+    """
+    names = [name.strip().lower() for name in extra if name.strip()]
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        names.append(host.lower())
+    return tuple(dict.fromkeys(names))
 
 
 def _is_loopback(host: str) -> bool:
@@ -100,9 +124,39 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(help="Queue runs in Redis for `rxagents worker`s (redis://...)."),
         ] = None,
+        allowed_host: Annotated[
+            list[str] | None,
+            typer.Option(
+                help="A host name clients use to reach the server (repeatable); IP addresses "
+                "and localhost are always accepted, other Host headers answer 421."
+            ),
+        ] = None,
+        allowed_origin: Annotated[
+            list[str] | None,
+            typer.Option(
+                help="An origin (https://app.example) allowed to make cross-site requests "
+                "(repeatable); other sites are refused."
+            ),
+        ] = None,
+        token: Annotated[
+            str | None,
+            typer.Option(
+                envvar=TOKEN_ENV,
+                show_envvar=True,
+                help="A bearer token every API request must send (open the page as "
+                "/?token=... once).",
+            ),
+        ] = None,
     ) -> None:
         """Serve agent runs over HTTP: a page, SSE and WebSocket streams (see docs/web.md)."""
         try:
+            from rxagents.web.security import WebSecurity
+
+            security = WebSecurity(
+                allowed_hosts=allowed_hosts_for(host, allowed_host or []),
+                allowed_origins=tuple(allowed_origin or ()),
+                token=token or None,
+            )
             web_app: Any = build_app(
                 agent,
                 max_concurrent=max_concurrent,
@@ -110,17 +164,20 @@ def register(app: typer.Typer) -> None:
                 ttl=ttl,
                 max_input_chars=max_input_chars,
                 redis_url=redis,
+                security=security,
             )
         except UserError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
         import uvicorn
 
-        if not _is_loopback(host):
+        if not _is_loopback(host) and token is None:
             typer.echo(
-                f"warning: listening on {host}: anyone who can reach it can start runs "
-                "(there is no authentication); put it behind a proxy that authenticates",
+                f"warning: listening on {host} without a token: anyone who can reach it can "
+                f"start runs; set --token (or {TOKEN_ENV}) or put it behind a proxy that "
+                "authenticates",
                 err=True,
             )
-        typer.echo(f"rxagents: serving on http://{host}:{port}/ (Ctrl+C stops)")
+        suffix = " (token required)" if token else ""
+        typer.echo(f"rxagents: serving on http://{host}:{port}/{suffix} (Ctrl+C stops)")
         uvicorn.run(web_app, host=host, port=port, log_level="info")

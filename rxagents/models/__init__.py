@@ -9,6 +9,7 @@ runs a name), :mod:`~rxagents.models.openai_responses`,
 """
 
 from rxagents.models.base import Model, ModelProvider, ModelRequest, OutputSchema, ToolSpec
+from rxagents.models.limits import DEFAULT_STREAM_LIMITS, StreamLimits
 from rxagents.models.local import LOCAL_MODEL_NAME, LocalModel, local_model_available
 from rxagents.models.openai_chat import OpenAIChatCompletionsModel
 from rxagents.models.openai_responses import OpenAIResponsesModel
@@ -23,6 +24,7 @@ from rxagents.models.response_builder import ResponseBuilder, response_usage
 from rxagents.models.scripted import ScriptedModel, ScriptStep
 
 __all__ = [
+    "DEFAULT_STREAM_LIMITS",
     "LOCAL_MODEL_NAME",
     "LocalModel",
     "LocalProvider",
@@ -36,6 +38,7 @@ __all__ = [
     "ResponseBuilder",
     "ScriptStep",
     "ScriptedModel",
+    "StreamLimits",
     "ToolSpec",
     "default_provider",
     "describe_default_model",

@@ -9,6 +9,7 @@ from typing import Any, Protocol, runtime_checkable
 from openai.types.responses import ResponseStreamEvent
 
 from rxagents.model_settings import ModelSettings
+from rxagents.models.limits import StreamLimits
 
 __all__ = ["Model", "ModelProvider", "ModelRequest", "OutputSchema", "ToolSpec"]
 
@@ -64,6 +65,8 @@ class ModelRequest:
         output_schema: set when the agent has an ``output_type``.
         settings: sampling settings.
         agent_name: the agent making the call (for logs and scripted models).
+        limits: the run's timeouts and event size cap, over the model's own
+            (HTTP models honour them; see :class:`~rxagents.models.StreamLimits`).
     """
 
     instructions: str | None
@@ -72,6 +75,7 @@ class ModelRequest:
     output_schema: OutputSchema | None = None
     settings: ModelSettings = field(default_factory=ModelSettings)
     agent_name: str = ""
+    limits: StreamLimits | None = None
 
 
 @runtime_checkable

@@ -16,34 +16,40 @@ from pydantic import ValidationError
 
 from rxagents.errors import ModelBehaviorError
 from rxagents.models._chat_events import ChatToResponses
-from rxagents.models._http import ErrorMapper, OpenAIModelBase, redact, sse_payloads
+from rxagents.models._http import OpenAIModelBase
+from rxagents.models._reading import read_payloads
 from rxagents.models._requests import chat_params
+from rxagents.models._secrets import Secrets
 from rxagents.models._sse import quote
 from rxagents.models.base import ModelRequest
 
 __all__ = ["OpenAIChatCompletionsModel", "malformed", "not_json"]
 
 
-def not_json(data: str, what: str, api_key: str | None) -> ModelBehaviorError:
+def _scrub(text: str, secrets: Secrets | None) -> str:
+    return secrets.scrub(text) if secrets is not None else Secrets(None).scrub(text)
+
+
+def not_json(data: str, what: str, secrets: Secrets | None) -> ModelBehaviorError:
     """The error for a streamed payload that is not JSON."""
-    shown = quote(redact(data, api_key))
+    shown = quote(_scrub(data, secrets))
     return ModelBehaviorError(f"the model server sent a {what} that is not JSON: {shown}")
 
 
 def malformed(
-    data: str, exc: ValidationError, what: str, api_key: str | None
+    data: str, exc: ValidationError, what: str, secrets: Secrets | None
 ) -> ModelBehaviorError:
     """The error for a streamed payload that is not valid JSON or not the expected shape."""
-    shown = quote(redact(data, api_key))
+    shown = quote(_scrub(data, secrets))
     try:
         parsed = json.loads(data)
     except ValueError:
-        return not_json(data, what, api_key)
+        return not_json(data, what, secrets)
     if isinstance(parsed, dict) and "error" in parsed:
         error = parsed["error"]
         detail = error.get("message", error) if isinstance(error, dict) else error
         return ModelBehaviorError(
-            "the model server reported an error mid-stream: " + redact(str(detail), api_key)[:300]
+            "the model server reported an error mid-stream: " + _scrub(str(detail), secrets)[:300]
         )
     problems = "; ".join(
         f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in exc.errors()[:3]
@@ -64,9 +70,11 @@ class OpenAIChatCompletionsModel(OpenAIModelBase):
 
     Args:
         model: the model name the server knows.
-        client: an ``openai.AsyncOpenAI`` (base URL, key, retries, timeouts);
-            default: one per event loop, configured from ``OPENAI_API_KEY`` and
+        client: an ``openai.AsyncOpenAI`` (base URL, key, retries); default: one
+            per event loop, configured from ``OPENAI_API_KEY`` and
             ``OPENAI_BASE_URL`` like the openai client.
+        limits: timeouts and the event size cap (:class:`~rxagents.models.StreamLimits`);
+            unset fields keep the defaults. They replace the client's own timeout.
 
     Example:
         >>> client = openai.AsyncOpenAI(base_url="http://localhost:11434/v1", api_key="ollama")
@@ -79,6 +87,8 @@ class OpenAIChatCompletionsModel(OpenAIModelBase):
 
     async def _stream(self, request: ModelRequest) -> AsyncGenerator[ResponseStreamEvent, None]:
         client = self._get_client()
+        guard = self._guard(client, request)
+        secrets = guard.secrets
         params = chat_params(self.model, request)
         parallel = request.settings.parallel_tool_calls
         converter = ChatToResponses(
@@ -86,23 +96,33 @@ class OpenAIChatCompletionsModel(OpenAIModelBase):
         )
         feed = converter.feed_payload
         saw_done = False
-        with ErrorMapper(client) as errors:
+        failure: Exception | None = None
+        try:
             create = client.chat.completions.with_streaming_response.create
-            async with create(**params) as response, aclosing(sse_payloads(response)) as reads:
+            reads = read_payloads(guard, create, params, lambda: saw_done)
+            async with aclosing(reads):
                 async for payloads in reads:
                     for data in payloads:
                         if data == "[DONE]":
                             saw_done = True
                             break
+                        if secrets.appear_in(data):  # a server echoing the key back
+                            data = secrets.scrub(data)
                         try:
                             events = feed(data)
                         except ValidationError as exc:
-                            raise malformed(data, exc, "chunk", errors.api_key) from None
+                            raise malformed(data, exc, "chunk", secrets) from None
                         except ValueError:
-                            raise not_json(data, "chunk", errors.api_key) from None
+                            raise not_json(data, "chunk", secrets) from None
                         for event in events:
                             yield event
                     if saw_done:
                         break
             for event in converter.finish(saw_done=saw_done):
                 yield event
+        except Exception as exc:
+            failure = guard.translate(exc)
+        if failure is not None:
+            # Raised here, outside the handler, so nothing chains the original
+            # exception (httpx and openai errors hold the request and its key).
+            raise failure

@@ -14,8 +14,10 @@ from openai.types.responses import ResponseStreamEvent
 from pydantic import BaseModel, ValidationError
 
 from rxagents.errors import ModelBehaviorError, ModelConnectionError
-from rxagents.models._http import ErrorMapper, OpenAIModelBase, redact, sse_payloads
+from rxagents.models._http import OpenAIModelBase
+from rxagents.models._reading import read_payloads
 from rxagents.models._requests import responses_params
+from rxagents.models._secrets import Secrets
 from rxagents.models._sse import quote
 from rxagents.models.base import ModelRequest
 from rxagents.models.openai_chat import malformed
@@ -39,7 +41,7 @@ def event_classes() -> dict[str, type[BaseModel]]:
     return classes
 
 
-def parse_event(data: str, api_key: str | None) -> ResponseStreamEvent | None:
+def parse_event(data: str, secrets: Secrets | None) -> ResponseStreamEvent | None:
     """Validate one streamed event as its openai type; ``None`` for a type unknown here.
 
     The type is read first and only its class validates the payload (~2 µs);
@@ -61,7 +63,7 @@ def parse_event(data: str, api_key: str | None) -> ResponseStreamEvent | None:
         if not isinstance(kind, str):
             raise ModelBehaviorError(
                 "the model server sent a stream event without a type: "
-                + quote(redact(data, api_key))
+                + quote((secrets or Secrets(None)).scrub(data))
             )
     cls = event_classes().get(kind)
     if cls is None:
@@ -71,7 +73,7 @@ def parse_event(data: str, api_key: str | None) -> ResponseStreamEvent | None:
     except ValidationError as exc:
         event = _with_usage_defaults(cls, data)
         if event is None:
-            raise malformed(data, exc, "stream event", api_key) from None
+            raise malformed(data, exc, "stream event", secrets) from None
     return typing.cast(ResponseStreamEvent, event)
 
 
@@ -115,6 +117,11 @@ class OpenAIResponsesModel(OpenAIModelBase):
         model: the model name, e.g. ``"gpt-4.1-mini"``.
         client: an ``openai.AsyncOpenAI``; default: one per event loop, configured
             from ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL`` like the openai client.
+        limits: timeouts and the event size cap (:class:`~rxagents.models.StreamLimits`);
+            unset fields keep the defaults. They replace the client's own timeout.
+
+    Events that carry the client's API key or URL password (a server echoing
+    them in an ``error`` or ``response.failed`` message) have it masked.
     """
 
     def stream(self, request: ModelRequest) -> AsyncIterator[ResponseStreamEvent]:
@@ -123,22 +130,35 @@ class OpenAIResponsesModel(OpenAIModelBase):
 
     async def _stream(self, request: ModelRequest) -> AsyncGenerator[ResponseStreamEvent, None]:
         client = self._get_client()
+        guard = self._guard(client, request)
+        secrets = guard.secrets
         params = responses_params(self.model, request)
         terminal = False
-        with ErrorMapper(client) as errors:
+        failure: Exception | None = None
+        try:
             create = client.responses.with_streaming_response.create
-            async with create(**params) as response, aclosing(sse_payloads(response)) as reads:
+            reads = read_payloads(guard, create, params, lambda: terminal)
+            async with aclosing(reads):
                 async for payloads in reads:
                     for data in payloads:
                         if data == "[DONE]":
                             continue
-                        event = parse_event(data, errors.api_key)
+                        if secrets.appear_in(data):  # a server echoing the key back
+                            data = secrets.scrub(data)
+                        event = parse_event(data, secrets)
                         if event is None:
                             continue
                         if event.type in _TERMINAL:
                             terminal = True
                         yield event
-        if not terminal:
-            raise ModelConnectionError(
-                "the model server closed the Responses stream before response.completed"
-            )
+            if not terminal:
+                raise ModelConnectionError(
+                    f"the model server at {guard.base_url} closed the Responses stream "
+                    "before response.completed"
+                )
+        except Exception as exc:
+            failure = guard.translate(exc)
+        if failure is not None:
+            # Raised here, outside the handler, so nothing chains the original
+            # exception (httpx and openai errors hold the request and its key).
+            raise failure

@@ -23,7 +23,9 @@ from openai import AsyncOpenAI
 
 from rxagents.errors import UserError
 from rxagents.models._http import ClientSource, OpenAIModelBase
+from rxagents.models._secrets import safe_url
 from rxagents.models.base import Model, ModelProvider
+from rxagents.models.limits import StreamLimits, as_limits
 from rxagents.models.local import LOCAL_MODEL_NAME, LocalModel, local_model_available
 from rxagents.models.openai_chat import OpenAIChatCompletionsModel
 from rxagents.models.openai_responses import OpenAIResponsesModel
@@ -69,7 +71,10 @@ class OpenAIProvider:
             or ``"gpt-4.1-mini"``.
         client: use this ``openai.AsyncOpenAI`` instead (``base_url``/``api_key`` then unused).
         max_retries: the openai client's retries (default 2).
-        timeout: request timeout in seconds (the openai client's default is 600).
+        limits: timeouts and the event size cap of every model it makes
+            (:class:`~rxagents.models.StreamLimits`; unset fields keep the defaults).
+        timeout: seconds for the first event and between events (a shorthand
+            for ``limits``; a ``StreamLimits`` is accepted too).
 
     Example:
         >>> provider = OpenAIProvider(api="chat", base_url="http://localhost:11434/v1")
@@ -85,15 +90,18 @@ class OpenAIProvider:
         default_model: str | None = None,
         client: AsyncOpenAI | None = None,
         max_retries: int | None = None,
-        timeout: float | None = None,
+        limits: StreamLimits | None = None,
+        timeout: float | StreamLimits | None = None,
     ) -> None:
         self.api: Api = _api(api)
         self.default_model = (
             default_model or os.environ.get("RXAGENTS_MODEL") or DEFAULT_OPENAI_MODEL
         )
         self._client: AsyncOpenAI | ClientSource = client or ClientSource(
-            api_key=api_key, base_url=base_url, max_retries=max_retries, timeout=timeout
+            api_key=api_key, base_url=base_url, max_retries=max_retries
         )
+        shorthand = as_limits(timeout)
+        self.limits = shorthand.merged(limits) if shorthand is not None else limits
         self._models: dict[str, OpenAIChatCompletionsModel | OpenAIResponsesModel] = {}
         self._lock = threading.Lock()
 
@@ -106,7 +114,7 @@ class OpenAIProvider:
 
     def __repr__(self) -> str:
         return (
-            f"OpenAIProvider(api={self.api!r}, base_url={self.base_url!r}, "
+            f"OpenAIProvider(api={self.api!r}, base_url={safe_url(self.base_url)!r}, "
             f"default_model={self.default_model!r})"
         )
 
@@ -117,14 +125,14 @@ class OpenAIProvider:
             model = self._models.get(model_name)
             if model is None:
                 cls = OpenAIChatCompletionsModel if self.api == "chat" else OpenAIResponsesModel
-                model = cls(model_name, self._client)
+                model = cls(model_name, self._client, limits=self.limits)
                 self._models[model_name] = model
             return model
 
     def describe(self, name: str | None = None) -> str:
         """One line saying which model and server ``name`` resolves to."""
         api = "Chat Completions" if self.api == "chat" else "the OpenAI Responses API"
-        return f"{name or self.default_model} via {api} at {self.base_url}"
+        return f"{name or self.default_model} via {api} at {safe_url(self.base_url)}"
 
 
 class LocalProvider:
@@ -192,7 +200,8 @@ def describe_model(model: Model | str | None = None, provider: ModelProvider | N
             return f"{model.name} on the embedded llama.cpp server"
         if isinstance(model, OpenAIModelBase):
             api = "Chat Completions" if isinstance(model, OpenAIChatCompletionsModel) else None
-            return f"{model.model} via {api or 'the OpenAI Responses API'} at {model.base_url}"
+            where = safe_url(model.base_url)
+            return f"{model.model} via {api or 'the OpenAI Responses API'} at {where}"
         return type(model).__name__
     chosen = provider if provider is not None else default_provider()
     describe = getattr(chosen, "describe", None)

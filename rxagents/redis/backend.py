@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from rxagents.web.inputs import WebLimits
+    from rxagents.web.security import WebSecurity
 
 __all__ = ["RedisBackend", "create_redis_app"]
 
@@ -163,6 +164,7 @@ def create_redis_app(
     max_queued: int = 10_000,
     limits: WebLimits | None = None,
     reconnect_timeout: float = 5.0,
+    security: WebSecurity | None = None,
 ) -> FastAPI:
     """The web app of ``rxagents serve --redis URL``: runs are queued for workers.
 
@@ -183,7 +185,7 @@ def create_redis_app(
         reconnect_timeout=reconnect_timeout,
         owns_client=True,
     )
-    app = create_app(backend=backend, limits=limits)
+    app = create_app(backend=backend, limits=limits, security=security)
 
     async def on_unavailable(_request: Request, exc: Exception) -> JSONResponse:
         return JSONResponse(

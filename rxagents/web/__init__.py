@@ -13,6 +13,7 @@ from rxagents.web.backend import InMemoryRunBackend, RunBackend, TooManyRuns, Un
 if TYPE_CHECKING:
     from rxagents.web.app import create_app, default_agent, mount_agent, mount_agui, mount_chat
     from rxagents.web.inputs import WebLimits
+    from rxagents.web.security import WebSecurity
 
 __all__ = [
     "InMemoryRunBackend",
@@ -20,6 +21,7 @@ __all__ = [
     "TooManyRuns",
     "UnknownRun",
     "WebLimits",
+    "WebSecurity",
     "create_app",
     "default_agent",
     "mount_agent",
@@ -34,6 +36,7 @@ _LAZY = {
     "mount_agui": "rxagents.web.app",
     "mount_chat": "rxagents.web.app",
     "WebLimits": "rxagents.web.inputs",
+    "WebSecurity": "rxagents.web.security",
 }
 
 

@@ -10,9 +10,12 @@ Endpoints (relative to where the app is mounted):
   to stop the run; closing the socket stops it too.
 - ``POST /runs/{id}/cancel``: stop the run.
 
-Refusals are JSON ``{"error": code, "message": ...}``: 400 malformed JSON or bad
-``Last-Event-ID``, 404 unknown run, 413 body or input too large, 415 not JSON, 422
-missing or empty input, 429 too many concurrent runs.
+Every error answer is JSON ``{"error": code, "message": ...}``: 400 malformed or
+too deeply nested JSON or bad ``Last-Event-ID``, 401 missing token, 403 cross-site
+origin, 404 unknown run or path, 405 wrong method, 413 body or input too large, 415
+not JSON, 421 unknown ``Host``, 422 missing, empty or unencodable input, 429 too many
+concurrent runs, 500 a bug. The Host, Origin and token checks
+(:mod:`rxagents.web.security`) run in front of every route.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from importlib import resources
 from typing import Any
 
 from fastapi import FastAPI, Request, WebSocket
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException
 from starlette.routing import Route
 
 from rxagents.agent import Agent
@@ -35,6 +40,7 @@ from rxagents.web.agui_routes import add_agui_routes
 from rxagents.web.backend import InMemoryRunBackend, RunBackend, TooManyRuns, UnknownRun
 from rxagents.web.chat_routes import add_chat_routes
 from rxagents.web.inputs import WebError, WebLimits, parse_after, read_input
+from rxagents.web.security import GuardMiddleware, WebSecurity
 
 __all__ = ["AgentSource", "create_app", "default_agent", "mount_agent", "mount_agui", "mount_chat"]
 
@@ -73,6 +79,7 @@ def create_app(
     agui_path: str | None = "/agui",
     chat_resume: bool = False,
     runs: bool = True,
+    security: WebSecurity | None = None,
 ) -> FastAPI:
     """A FastAPI app serving runs of ``agent`` (or of ``backend``'s runs).
 
@@ -85,6 +92,9 @@ def create_app(
         limits: request size limits and SSE timings (:class:`WebLimits`).
         page: serve the HTML page at ``/``.
         title: the page title.
+        security: Host, Origin and token rules (:class:`~rxagents.web.security.WebSecurity`);
+            the default accepts IP addresses and ``localhost`` as Host, same-origin
+            browsers, and needs no token. Behind a domain name, list it in ``allowed_hosts``.
         chat_path: where React's ``useChat`` posts (AI SDK UI message stream);
             ``None`` leaves it out.
         agui_path: where AG-UI clients post ``RunAgentInput``; ``None`` leaves it out.
@@ -116,6 +126,8 @@ def create_app(
     app = FastAPI(title=title, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.rxagents_backend = run_backend
     app.state.rxagents_limits = web_limits
+    public = ["/", *(f"/{name}" for name in _STATIC)] if page else []
+    app.add_middleware(GuardMiddleware, security=security or WebSecurity(), public_paths=public)
     _add_error_handlers(app)
     if runs:
         _add_run_routes(app, run_backend, web_limits)
@@ -136,6 +148,7 @@ def mount_agent(
     backend: RunBackend | None = None,
     limits: WebLimits | None = None,
     page: bool = True,
+    security: WebSecurity | None = None,
 ) -> RunBackend:
     """Mount the run endpoints (and page) of :func:`create_app` on any Starlette/FastAPI app.
 
@@ -146,6 +159,7 @@ def mount_agent(
         backend: where runs live; default an in-memory backend for ``agent``.
         limits: see :class:`WebLimits`.
         page: also serve the page at ``{prefix}/``.
+        security: see :func:`create_app` (the parent app's Host names go in ``allowed_hosts``).
 
     Returns:
         The backend, e.g. to ``await backend.aclose()`` in the parent app's lifespan.
@@ -156,7 +170,7 @@ def mount_agent(
     """
     if not prefix.startswith("/") or prefix.endswith("/"):
         raise UserError(f"prefix must start with '/' and not end with one, got {prefix!r}")
-    sub = create_app(agent, backend, limits=limits, page=page)
+    sub = create_app(agent, backend, limits=limits, page=page, security=security)
     app.mount(prefix, sub)
     backend_of_sub: RunBackend = sub.state.rxagents_backend
     return backend_of_sub
@@ -170,6 +184,7 @@ def mount_chat(
     backend: RunBackend | None = None,
     limits: WebLimits | None = None,
     resume: bool = False,
+    security: WebSecurity | None = None,
 ) -> RunBackend:
     """Serve React's ``useChat`` at ``path`` of any Starlette/FastAPI app.
 
@@ -186,6 +201,7 @@ def mount_chat(
         limits: see :class:`WebLimits`.
         resume: runs outlive a client that goes away (see ``create_app``'s
             ``chat_resume``).
+        security: Host, Origin and token rules (see :func:`create_app`).
 
     Returns:
         The backend, e.g. to ``await backend.aclose()`` in the app's lifespan.
@@ -197,7 +213,7 @@ def mount_chat(
     _check_path(path)
     sub = create_app(
         agent, backend, limits=limits, page=False, runs=False,
-        chat_path=path, agui_path=None, chat_resume=resume,
+        chat_path=path, agui_path=None, chat_resume=resume, security=security,
     )  # fmt: skip
     app.router.routes.append(Route(path, sub))
     app.router.routes.append(Route(f"{path}/{{chat_id}}/stream", sub))
@@ -212,6 +228,7 @@ def mount_agui(
     path: str = "/agui",
     backend: RunBackend | None = None,
     limits: WebLimits | None = None,
+    security: WebSecurity | None = None,
 ) -> RunBackend:
     """Serve AG-UI clients (``HttpAgent``) at ``POST {path}`` of any Starlette/FastAPI app.
 
@@ -221,14 +238,16 @@ def mount_agui(
         path: where to serve.
         backend: where runs live; default an in-memory backend for ``agent``.
         limits: see :class:`WebLimits`.
+        security: Host, Origin and token rules (see :func:`create_app`).
 
     Returns:
         The backend, e.g. to ``await backend.aclose()`` in the app's lifespan.
     """
     _check_path(path)
     sub = create_app(
-        agent, backend, limits=limits, page=False, runs=False, chat_path=None, agui_path=path
-    )
+        agent, backend, limits=limits, page=False, runs=False, chat_path=None, agui_path=path,
+        security=security,
+    )  # fmt: skip
     app.router.routes.append(Route(path, sub))
     agui_backend: RunBackend = sub.state.rxagents_backend
     return agui_backend
@@ -256,9 +275,41 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def on_too_many(_request: Request, exc: Exception) -> Response:
         return _error(429, "too_many_runs", str(exc), **{"Retry-After": "1"})
 
+    async def on_http_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        detail = exc.detail if isinstance(exc.detail, str) else code
+        if exc.status_code == 404:
+            detail = "no such endpoint; see docs/web.md for the API"
+        return _error(exc.status_code, code, detail, **dict(exc.headers or {}))
+
+    async def on_invalid(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        problems = "; ".join(str(e.get("msg", e)) for e in list(exc.errors())[:3])
+        return _error(422, "invalid_request", problems or "the request is not valid")
+
+    async def on_too_deep(_request: Request, _exc: Exception) -> Response:
+        return _error(400, "too_deep", "the request is nested too deeply to read")
+
+    async def on_bug(_request: Request, exc: Exception) -> Response:
+        return _error(500, "internal_error", f"the server failed ({type(exc).__name__})")
+
     app.add_exception_handler(WebError, on_web_error)
     app.add_exception_handler(UnknownRun, on_unknown_run)
     app.add_exception_handler(TooManyRuns, on_too_many)
+    app.add_exception_handler(HTTPException, on_http_error)
+    app.add_exception_handler(RequestValidationError, on_invalid)
+    app.add_exception_handler(RecursionError, on_too_deep)
+    app.add_exception_handler(Exception, on_bug)
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+}
 
 
 def _add_run_routes(app: FastAPI, backend: RunBackend, limits: WebLimits) -> None:

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.requests import Request
 
 from rxagents.errors import AgentsError, UserError
 
-__all__ = ["WebError", "WebLimits", "parse_after", "read_input", "read_json"]
+__all__ = [
+    "WebError",
+    "WebLimits",
+    "parse_after",
+    "parse_json",
+    "read_input",
+    "read_json",
+    "refuse_lone_surrogates",
+]
 
 
 @dataclass(frozen=True)
@@ -75,17 +84,7 @@ async def read_json(request: Request, limits: WebLimits, example: str) -> object
         body += chunk
         if len(body) > limits.max_body_bytes:
             raise too_large
-    try:
-        return json.loads(bytes(body).decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise WebError(400, "invalid_json", f"the body is not UTF-8 text: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise WebError(
-            400,
-            "invalid_json",
-            f"the body is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
-            f"send e.g. {example}",
-        ) from None
+    return parse_json(bytes(body), example)
 
 
 async def read_input(request: Request, limits: WebLimits) -> str:
@@ -110,6 +109,7 @@ async def read_input(request: Request, limits: WebLimits) -> str:
         raise WebError(422, "invalid_input", f'"input" must be a string, got {_json_kind(value)}')
     if not value.strip():
         raise WebError(422, "empty_input", '"input" is empty; send some text to the agent')
+    refuse_lone_surrogates(value, '"input"')
     if len(value) > limits.max_input_chars:
         raise WebError(
             413,
@@ -117,6 +117,62 @@ async def read_input(request: Request, limits: WebLimits) -> str:
             f'"input" has {len(value)} characters; the limit is {limits.max_input_chars}',
         )
     return value
+
+
+def parse_json(body: bytes, example: str = '{"input": "Hello"}') -> Any:
+    """The JSON value of a request body.
+
+    Raises:
+        WebError: 400 when it is not UTF-8, not JSON, or nested too deeply to read
+            (Python's parser recurses: a body of 100,000 ``[`` would exhaust the stack);
+            422 when a string in it holds a lone surrogate (``"\\ud83d"``), which is
+            valid JSON but not text: no event carrying it could be sent on.
+    """
+    try:
+        data = json.loads(body.decode("utf-8"))
+        # Lone surrogates only enter through \u escapes; re-encoding finds them.
+        if b"\\u" in body:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        return data
+    except UnicodeEncodeError as exc:
+        raise WebError(
+            422,
+            "invalid_text",
+            f"the body contains a lone surrogate ({exc.object[exc.start : exc.end]!a}), "
+            "which is not text; send valid Unicode",
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise WebError(400, "invalid_json", f"the body is not UTF-8 text: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise WebError(
+            400,
+            "invalid_json",
+            f"the body is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
+            f"send e.g. {example}",
+        ) from None
+    except RecursionError:
+        raise WebError(
+            400, "too_deep", "the JSON body is nested too deeply; send a flat object"
+        ) from None
+
+
+def refuse_lone_surrogates(text: str, what: str) -> None:
+    """Refuse text that cannot be encoded as UTF-8 (a lone surrogate such as ``\\ud83d``).
+
+    Such a string is valid JSON but no event carrying it could be sent on.
+
+    Raises:
+        WebError: 422.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise WebError(
+            422,
+            "invalid_text",
+            f"{what} contains a lone surrogate ({text[exc.start : exc.end]!a} at position "
+            f"{exc.start}), which is not text; send valid Unicode",
+        ) from None
 
 
 def parse_after(last_event_id: str | None, after: str | None) -> int | None:

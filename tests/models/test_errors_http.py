@@ -76,7 +76,7 @@ async def test_the_api_key_never_appears(
     assert all(FAKE_KEY not in s for s in shown)
     assert "Incorrect API key provided" in str(error)
     assert error.status_code == 401
-    assert error.__cause__ is None and error.__suppress_context__
+    assert error.__cause__ is None and error.__context__ is None
 
 
 async def test_a_refused_connection_is_a_connection_error() -> None:

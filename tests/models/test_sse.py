@@ -48,8 +48,23 @@ def test_comments_ids_and_multiline_data() -> None:
     assert _decode([body]) == ["first\nsecond", "tight"]
 
 
-def test_a_last_event_without_its_blank_line_is_still_read() -> None:
-    assert _decode(["data: a\n\ndata: b"]) == ["a", "b"]
+def test_a_last_event_without_its_blank_line_is_dropped_as_truncated() -> None:
+    # The SSE standard drops an event the stream ended inside; the caller is told.
+    decoder = SSEDecoder()
+    assert decoder.feed("data: a\n\ndata: b") == ["a"]
+    assert decoder.close() == [] and decoder.truncated
+
+
+def test_a_last_done_without_its_blank_line_is_kept() -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed("data: a\n\ndata: [DONE]\n") == ["a"]
+    assert decoder.close() == ["[DONE]"] and not decoder.truncated
+
+
+def test_a_stream_ending_on_a_comment_is_not_truncated() -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed("data: a\n\n: keep-alive") == ["a"]
+    assert decoder.close() == [] and not decoder.truncated
 
 
 def test_a_json_body_is_not_an_event_stream() -> None:

@@ -167,7 +167,7 @@ async def test_a_web_node_without_redis_answers_503(cluster: Cluster) -> None:
 
     app = create_redis_app(f"redis://127.0.0.1:{free_port()}/0", reconnect_timeout=0.3)
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://node") as client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
         response = await client.post("/runs", json={"input": "hi"})
     assert response.status_code == 503
     assert response.json()["error"] == "redis_unavailable"

@@ -86,9 +86,27 @@ def test_serve_command_passes_its_options(
 
 def test_serve_warns_when_listening_beyond_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
-    result = CliRunner().invoke(cli_app, ["serve", "--host", "0.0.0.0"])
+    result = CliRunner().invoke(
+        cli_app, ["serve", "--host", "0.0.0.0"], env={"RXAGENTS_SERVE_TOKEN": ""}
+    )
     assert result.exit_code == 0, result.output
-    assert "no authentication" in result.output
+    assert "without a token" in result.output and "--token" in result.output
+
+
+def test_serve_does_not_warn_with_a_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[Any] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append(app))
+    token = "t0ken-abcdefghijklmnop"
+    result = CliRunner().invoke(
+        cli_app,
+        ["serve", "--host", "0.0.0.0", "--allowed-host", "agents.example"],
+        env={"RXAGENTS_SERVE_TOKEN": token},
+    )
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.output and "token required" in result.output
+    assert token not in result.output
+    security = calls[0].user_middleware[0].kwargs["security"]
+    assert security.token == token and security.allowed_hosts == ("agents.example",)
 
 
 def test_serve_reports_a_bad_agent_spec(tmp_path: Path) -> None:
