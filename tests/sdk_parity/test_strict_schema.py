@@ -244,3 +244,20 @@ def test_a_fan_out_of_refs_is_refused_before_it_explodes() -> None:
               "$defs": defs}
     with pytest.raises(UserError, match="more than 100000 nodes"):
         ensure_strict_json_schema(schema, owner="test")
+
+
+async def test_an_output_type_that_cannot_be_strict_fails_when_the_run_is_started() -> None:
+    from rxagents import Agent, Runner
+    from rxagents.testing import ScriptedModel, text
+
+    class Scores(BaseModel):
+        by_name: dict[str, int]
+
+    with pytest.raises(UserError, match=r"output_type Scores: field 'by_name'"):
+        Runner.run_streamed(Agent("a", output_type=Scores), "x")
+    model = ScriptedModel([[text('{"by_name": {"ada": 3}}')]])
+    output_type = AgentOutputSchema(Scores, strict_json_schema=False)
+    result = await Runner.run(Agent("a", model=model, output_type=output_type), "x")
+    assert result.final_output == Scores(by_name={"ada": 3})
+    sent = model.requests[0].output_schema
+    assert sent is not None and sent.strict is False and sent.name == "final_output"
