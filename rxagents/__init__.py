@@ -22,8 +22,10 @@ from rxagents.context import RunContext, TContext
 from rxagents.errors import (
     AgentsError,
     AgentsException,
+    InputGuardrailTripwireTriggered,
     MaxTurnsExceeded,
     ModelBehaviorError,
+    OutputGuardrailTripwireTriggered,
     UserError,
 )
 from rxagents.events import (
@@ -32,17 +34,28 @@ from rxagents.events import (
     RunItemStreamEvent,
     StreamEvent,
 )
+from rxagents.guardrail import (
+    GuardrailFunctionOutput,
+    InputGuardrail,
+    InputGuardrailResult,
+    OutputGuardrail,
+    OutputGuardrailResult,
+    input_guardrail,
+    output_guardrail,
+)
 from rxagents.items import (
     HandoffCallItem,
     HandoffOutputItem,
     ItemHelpers,
     MessageOutputItem,
+    ModelResponse,
     ReasoningItem,
     RunItem,
     ToolCallItem,
     ToolCallOutputItem,
     TResponseInputItem,
 )
+from rxagents.lifecycle import AgentHooks, RunHooks
 from rxagents.model_settings import ModelSettings
 from rxagents.models.base import Model, ModelProvider
 from rxagents.result import RunErrorDetails, RunResult
@@ -97,30 +110,40 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "Agent",
+    "AgentHooks",
     "AgentOutputSchema",
     "AgentUpdatedStreamEvent",
     "AgentsError",
     "AgentsException",
     "FunctionTool",
+    "GuardrailFunctionOutput",
     "Handoff",
     "HandoffCallItem",
     "HandoffOutputItem",
+    "InputGuardrail",
+    "InputGuardrailResult",
+    "InputGuardrailTripwireTriggered",
     "ItemHelpers",
     "MaxTurnsExceeded",
     "MessageOutputItem",
     "Model",
     "ModelBehaviorError",
     "ModelProvider",
+    "ModelResponse",
     "ModelSettings",
     "OpenAIChatCompletionsModel",
     "OpenAIProvider",
     "OpenAIResponsesModel",
+    "OutputGuardrail",
+    "OutputGuardrailResult",
+    "OutputGuardrailTripwireTriggered",
     "RawResponsesStreamEvent",
     "ReasoningItem",
     "RunContext",
     "RunContextWrapper",
     "RunErrorDetails",
     "RunHandle",
+    "RunHooks",
     "RunItem",
     "RunItemStreamEvent",
     "RunResult",
@@ -140,4 +163,6 @@ __all__ = [
     "default_tool_error_function",
     "function_tool",
     "handoff",
+    "input_guardrail",
+    "output_guardrail",
 ]

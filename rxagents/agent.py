@@ -17,6 +17,8 @@ from rxagents.model_settings import ModelSettings
 from rxagents.tools import FunctionTool
 
 if TYPE_CHECKING:
+    from rxagents.guardrail import InputGuardrail, OutputGuardrail
+    from rxagents.lifecycle import AgentHooks
     from rxagents.models.base import Model
 
 __all__ = ["Agent", "Handoff", "handoff", "tool_name_for_agent", "validate_agent_graph"]
@@ -93,13 +95,34 @@ def _check_tools(agent_name: str, tools: Sequence[Any]) -> None:
             fix = f"use {tool.name!r}.as_tool(), or list it in handoffs=[...]"
             raise UserError(f"Agent({agent_name!r}): tools=[...] got the agent {tool!r}: {fix}")
         what = getattr(tool, "__qualname__", None) or type(tool).__name__
-        fix = "decorate the function with @function_tool" if callable(tool) else (
-            "pass functions decorated with @function_tool"
+        fix = (
+            "decorate the function with @function_tool"
+            if callable(tool)
+            else ("pass functions decorated with @function_tool")
         )
         raise UserError(
             f"Agent({agent_name!r}): tools=[...] got {what!r}, not a tool: {fix} "
             "(from rxagents import function_tool)"
         )
+
+
+def _check_guardrails(agent: Agent[Any]) -> None:
+    """Refuse a plain function where a guardrail belongs (it would fail mid-run)."""
+    from rxagents.guardrail import InputGuardrail, OutputGuardrail
+
+    for field_name, kind, deco in (
+        ("input_guardrails", InputGuardrail, "@input_guardrail"),
+        ("output_guardrails", OutputGuardrail, "@output_guardrail"),
+    ):
+        value = getattr(agent, field_name)
+        if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+            raise UserError(f"Agent({agent.name!r}, {field_name}=...) must be a list")
+        for g in value:
+            if not isinstance(g, kind):
+                raise UserError(
+                    f"Agent({agent.name!r}): {field_name}=[...] got {g!r}; decorate the "
+                    f"function with {deco} (from rxagents import {deco[1:]})"
+                )
 
 
 @dataclass(eq=False)
@@ -121,6 +144,9 @@ class Agent(Generic[TContext]):
         tool_error_behavior: ``"return_to_model"`` sends a tool's exception to the
             model as the call's output; ``"raise"`` fails the run with
             :class:`~rxagents.errors.ToolExecutionError`.
+        input_guardrails: checks on the run's input, run when this agent starts a run.
+        output_guardrails: checks on the final output, run when this agent produces it.
+        hooks: :class:`~rxagents.lifecycle.AgentHooks` called as this agent runs.
     """
 
     name: str
@@ -132,11 +158,15 @@ class Agent(Generic[TContext]):
     model_settings: ModelSettings = field(default_factory=ModelSettings)
     handoff_description: str | None = None
     tool_error_behavior: Literal["return_to_model", "raise"] = "return_to_model"
+    input_guardrails: Sequence[InputGuardrail[Any]] = field(default_factory=list)
+    output_guardrails: Sequence[OutputGuardrail[Any]] = field(default_factory=list)
+    hooks: AgentHooks[Any] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
             raise UserError("Agent(name=...) must be a non-empty string")
         _check_tools(self.name, self.tools)
+        _check_guardrails(self)
 
     def __repr__(self) -> str:
         return f"Agent(name={self.name!r})"

@@ -5,17 +5,20 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from rxagents.guardrail import InputGuardrailResult, OutputGuardrailResult
     from rxagents.result import RunErrorDetails
 
 __all__ = [
     "AgentsError",
     "AgentsException",
+    "InputGuardrailTripwireTriggered",
     "MaxTurnsExceeded",
     "ModelBehaviorError",
     "ModelConnectionError",
     "ModelEventTooLarge",
     "ModelHTTPError",
     "ModelTimeoutError",
+    "OutputGuardrailTripwireTriggered",
     "RunCancelled",
     "ScriptExhausted",
     "ToolExecutionError",
@@ -123,3 +126,36 @@ class RunCancelled(AgentsError):
 
 class ScriptExhausted(AgentsError):
     """A ScriptedModel was asked for more turns than it was given."""
+
+
+class InputGuardrailTripwireTriggered(AgentsError):
+    """An input guardrail tripped: the run stopped, its in-flight model call cancelled.
+
+    Attributes:
+        guardrail_result: the guardrail and what it returned (``.output.output_info``).
+    """
+
+    def __init__(self, guardrail_result: InputGuardrailResult) -> None:
+        name = guardrail_result.guardrail.get_name()
+        super().__init__(
+            f"input guardrail {name!r} triggered its tripwire; the run was stopped "
+            "(see .guardrail_result.output.output_info for why)"
+        )
+        self.guardrail_result = guardrail_result
+
+
+class OutputGuardrailTripwireTriggered(AgentsError):
+    """An output guardrail tripped on the final output: the run ended without a result.
+
+    Attributes:
+        guardrail_result: the guardrail, the output it checked, and what it returned.
+    """
+
+    def __init__(self, guardrail_result: OutputGuardrailResult) -> None:
+        name = guardrail_result.guardrail.get_name()
+        agent = guardrail_result.agent.name
+        super().__init__(
+            f"output guardrail {name!r} triggered its tripwire on agent {agent!r}'s final "
+            "output; the run was stopped (see .guardrail_result.output.output_info for why)"
+        )
+        self.guardrail_result = guardrail_result

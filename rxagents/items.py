@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal, TypeAlias
 
 from openai.types.responses import (
@@ -21,12 +22,14 @@ from openai.types.responses import (
 from pydantic import BaseModel, ConfigDict, Field
 
 from rxagents._agent_ref import AgentRef
+from rxagents.usage import Usage
 
 __all__ = [
     "HandoffCallItem",
     "HandoffOutputItem",
     "ItemHelpers",
     "MessageOutputItem",
+    "ModelResponse",
     "ReasoningItem",
     "RunItem",
     "TResponseInputItem",
@@ -223,3 +226,18 @@ class ItemHelpers:
             "output": tool_output_text(output),
             "type": "function_call_output",
         }
+
+
+@dataclass
+class ModelResponse:
+    """One model call's response, as lifecycle hooks' ``on_llm_end`` receives it (the SDK's).
+
+    Attributes:
+        output: the response's output items (messages, function calls, reasoning).
+        usage: the tokens of this call alone.
+        response_id: the model server's id of the response, if it gave one.
+    """
+
+    output: list[Any]
+    usage: Usage
+    response_id: str | None

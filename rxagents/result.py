@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from rxagents._agent_ref import AgentRef
+from rxagents.guardrail import GuardrailResultRef
 from rxagents.items import RunItem
 from rxagents.usage import Usage
 
@@ -29,6 +30,10 @@ class RunResult(BaseModel):
         usage: requests and tokens over the whole run.
         interrupted: the run was stopped with ``cancel(mode="after_turn")`` before a
             final output; ``final_output`` is then ``None``.
+        input_guardrail_results: the starting agent's input guardrails that ran
+            (:class:`~rxagents.guardrail.InputGuardrailResult`; a name and verdict in JSON).
+        output_guardrail_results: the last agent's output guardrails that ran
+            (:class:`~rxagents.guardrail.OutputGuardrailResult`).
     """
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
@@ -39,6 +44,8 @@ class RunResult(BaseModel):
     last_agent: AgentRef
     usage: Usage = Field(default_factory=Usage)
     interrupted: bool = False
+    input_guardrail_results: list[GuardrailResultRef] = Field(default_factory=list)
+    output_guardrail_results: list[GuardrailResultRef] = Field(default_factory=list)
 
     def to_input_list(self) -> list[dict[str, Any]]:
         """The conversation so far as Responses input items: append the next user message."""

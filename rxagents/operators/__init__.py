@@ -20,6 +20,7 @@ from rxagents.operators.filtering import (
     tool_calls,
     tool_outputs,
 )
+from rxagents.operators.guard_text import TextGuardTripped, guard_text
 from rxagents.operators.merge import RunFailedEvent, TaggedEvent, merge_runs
 from rxagents.operators.nested import event_path, flatten_nested, nested_events, top_level
 from rxagents.operators.partial import partial_output
@@ -33,6 +34,7 @@ __all__ = [
     "IncompleteRunError",
     "RunFailedEvent",
     "TaggedEvent",
+    "TextGuardTripped",
     "accumulate",
     "agent_updates",
     "aiter",
@@ -42,6 +44,7 @@ __all__ = [
     "event_path",
     "final_result",
     "flatten_nested",
+    "guard_text",
     "handoffs",
     "merge_runs",
     "nested_events",

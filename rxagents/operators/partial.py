@@ -157,7 +157,7 @@ def partial_output(
                         return
                     last, emitted = final, True
                     observer.on_next(final)
-                elif kind == "run_restarted_stream_event":
+                elif kind == "run_restarted_stream_event" or kind == "turn_restarted":
                     item_id, text, last, emitted = None, "", None, False
 
             return source.subscribe(

@@ -17,8 +17,11 @@ from typing import Any
 from rxagents.agent import Agent, validate_agent_graph
 from rxagents.errors import AgentsError, MaxTurnsExceeded
 from rxagents.events import RunCompletedStreamEvent, StreamEvent, raw_event
+from rxagents.lifecycle import RunHooks
 from rxagents.models.base import ModelProvider
 from rxagents.result import RunResult
+from rxagents.run._guardrails import InputGuards, run_output_guardrails
+from rxagents.run._hooks import HookCalls
 from rxagents.run._turn import ACTED_ON, LoopState, Turn, resolve_model
 
 __all__ = ["RunControl", "new_run_id", "run_events"]
@@ -46,21 +49,33 @@ async def run_events(
     model_provider: ModelProvider | None = None,
     control: RunControl | None = None,
     on_result: Callable[[RunResult], None] | None = None,
+    hooks: RunHooks[Any] | None = None,
 ) -> AsyncIterator[StreamEvent]:
     """Run ``agent`` on ``input`` and yield every event of the run, in order.
 
     Closing the generator (or cancelling the task iterating it) closes the model
     stream and cancels running tools before it returns. ``on_result`` receives
     the run's result just before its ``RunCompletedStreamEvent`` is yielded.
+    ``hooks`` are called at the SDK's points (:mod:`rxagents.run._hooks`); the
+    starting agent's input guardrails run around its first model call and the
+    last agent's output guardrails on the final output (:mod:`rxagents.run._guardrails`).
     """
     validate_agent_graph(agent, max_turns)
-    run = LoopState(run_id, input, context)
+    run = LoopState(run_id, input, context, HookCalls(hooks))
+    guards = InputGuards(agent, run.original_input, run.ctx)
     current = agent
     yield run.agent_updated(current)
     try:
+        try:
+            await guards.start()
+        finally:
+            run.input_guardrail_results = guards.results
+        await run.hooks.agent_start(run.ctx, current)
         for _ in range(max_turns):
             turn = Turn(run, current, model_provider, _sub_run)
-            stream = resolve_model(current, model_provider).stream(await turn.request())
+            request = await turn.request()
+            await run.hooks.llm_start(run.ctx, current, request)
+            stream = guards.watch(resolve_model(current, model_provider).stream(request))
             nested_pending, finished = turn.nested.pending, turn.finished
             try:
                 async for event in stream:  # the model phase
@@ -75,20 +90,27 @@ async def run_events(
                                 turn.start_tool()
                     while nested_pending or finished:
                         yield turn.next_ready()
+                await guards.settle()
+                await run.hooks.llm_end(run.ctx, current, turn.response)
                 while turn.running or finished or nested_pending:  # the tools still running
                     if nested_pending or finished:
                         yield turn.next_ready()
                     else:
                         await turn.wait()
             finally:
+                guards.close()
                 await turn.close(stream)
             turn.record_outputs()
             if turn.handoff_calls:
                 events, current = await turn.hand_off()
                 for handed in events:
                     yield handed
+                await run.hooks.agent_start(run.ctx, current)
             elif not turn.called_tools:
-                yield _completed(run.complete(turn.final_output(), current), on_result)
+                output = turn.final_output()
+                await run.hooks.agent_end(run.ctx, current, output)
+                run.output_guardrail_results = await run_output_guardrails(current, output, run.ctx)
+                yield _completed(run.complete(output, current), on_result)
                 return
             if control is not None and control.stop_after_turn:
                 yield _completed(run.complete(None, current, interrupted=True), on_result)

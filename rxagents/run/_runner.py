@@ -8,9 +8,11 @@ from typing import Any
 
 from rxagents.agent import Agent
 from rxagents.errors import UserError
+from rxagents.lifecycle import RunHooks
 from rxagents.models.base import ModelProvider
 from rxagents.result import RunResult
 from rxagents.run._handle import RunHandle
+from rxagents.run._hooks import check_hooks
 from rxagents.run._loop import RunControl, new_run_id, run_events
 from rxagents.run._options import validate_agent_graph
 from rxagents.run._stream import RunStream
@@ -29,6 +31,8 @@ class Runner:
         context: any object, passed to tools and dynamic instructions as ``ctx.context``.
         max_turns: model calls allowed before :class:`~rxagents.errors.MaxTurnsExceeded`.
         model_provider: resolves model names; default: see ``rxagents.models.provider``.
+        hooks: a :class:`~rxagents.RunHooks` called at each step of the run; an
+            exception in a hook ends the run with it.
     """
 
     @staticmethod
@@ -39,6 +43,7 @@ class Runner:
         context: Any = None,
         max_turns: int = 10,
         model_provider: ModelProvider | None = None,
+        hooks: RunHooks[Any] | None = None,
     ) -> RunStream:
         """A cold Observable of the run's events: nothing runs until it is subscribed.
 
@@ -47,6 +52,7 @@ class Runner:
                 ``max_turns < 1``...), before any model call.
         """
         validate_agent_graph(agent, max_turns)
+        run_hooks = check_hooks(hooks)
 
         def factory() -> Any:
             return run_events(
@@ -57,6 +63,7 @@ class Runner:
                 max_turns=max_turns,
                 model_provider=model_provider,
                 on_result=stream.record_result,
+                hooks=run_hooks,
             )
 
         stream = RunStream(factory)
@@ -70,10 +77,16 @@ class Runner:
         context: Any = None,
         max_turns: int = 10,
         model_provider: ModelProvider | None = None,
+        hooks: RunHooks[Any] | None = None,
     ) -> RunResult:
         """Run to completion and return the :class:`~rxagents.RunResult`."""
         stream = Runner.run_streamed(
-            agent, input, context=context, max_turns=max_turns, model_provider=model_provider
+            agent,
+            input,
+            context=context,
+            max_turns=max_turns,
+            model_provider=model_provider,
+            hooks=hooks,
         )
         return await stream.result()
 
@@ -85,6 +98,7 @@ class Runner:
         context: Any = None,
         max_turns: int = 10,
         model_provider: ModelProvider | None = None,
+        hooks: RunHooks[Any] | None = None,
     ) -> RunResult:
         """:meth:`run` from synchronous code (starts and closes its own event loop).
 
@@ -103,7 +117,12 @@ class Runner:
             )
         return asyncio.run(
             Runner.run(
-                agent, input, context=context, max_turns=max_turns, model_provider=model_provider
+                agent,
+                input,
+                context=context,
+                max_turns=max_turns,
+                model_provider=model_provider,
+                hooks=hooks,
             )
         )
 
@@ -116,9 +135,11 @@ class Runner:
         max_turns: int = 10,
         model_provider: ModelProvider | None = None,
         run_id: str | None = None,
+        hooks: RunHooks[Any] | None = None,
     ) -> RunHandle:
         """Start a hot run now (inside a running event loop) and return its handle."""
         validate_agent_graph(agent, max_turns)
+        run_hooks = check_hooks(hooks)
         control = RunControl()
         rid = run_id or new_run_id()
 
@@ -132,6 +153,7 @@ class Runner:
                 model_provider=model_provider,
                 control=control,
                 on_result=stream.record_result,
+                hooks=run_hooks,
             )
 
         stream = RunStream(factory)

@@ -13,6 +13,7 @@ from rxagents.agent import Agent
 from rxagents.context import RunContext
 from rxagents.errors import ToolExecutionError, UserError
 from rxagents.items import ToolCallOutputItem, tool_output_text
+from rxagents.run._hooks import HookCalls
 from rxagents.tools import FunctionTool, ToolArgumentsError
 
 __all__ = ["invoke_tool", "output_text", "start_tool"]
@@ -43,15 +44,22 @@ async def invoke_tool(
     tool: FunctionTool | None,
     call: ResponseFunctionToolCall,
     ctx: RunContext[Any],
+    hooks: HookCalls | None = None,
 ) -> ToolCallOutputItem:
     """Run one call. A failure the model may recover from comes back to it as the call's
     output: the tool's ``failure_error_function`` text, never the exception's own message
     (unless that function says so). The exception itself goes to the output item's
-    ``error`` and to the ``rxagents.tools`` log."""
+    ``error`` and to the ``rxagents.tools`` log.
+
+    ``hooks`` (the run's lifecycle hooks) hear of the call just before the tool runs
+    and just after it returns; an exception in a hook fails the run.
+    """
     if tool is None:
         available = ", ".join(t.name for t in agent.tools) or "none"
         message = f"Error: tool {call.name!r} does not exist. Available tools: {available}."
         return _output_item(agent, call, message, True)
+    if hooks is not None:
+        await hooks.tool_start(ctx, agent, tool)
     try:
         value = await tool.on_invoke(ctx, call.arguments)
     except Exception as exc:
@@ -66,6 +74,8 @@ async def invoke_tool(
         )
         message = await _error_text(tool, ctx, call, exc)
         return _output_item(agent, call, message, True, exc)
+    if hooks is not None:
+        await hooks.tool_end(ctx, agent, tool, value)
     return _output_item(agent, call, value, False)
 
 
@@ -94,6 +104,7 @@ async def start_tool(
     tool: FunctionTool | None,
     call: ResponseFunctionToolCall,
     ctx: RunContext[Any],
+    hooks: HookCalls | None = None,
 ) -> ToolCallOutputItem:
     """Run one tool call, unless the run was cancelled before the call's task got to start.
 
@@ -104,4 +115,4 @@ async def start_tool(
     """
     if owner is not None and owner.cancelling():
         raise asyncio.CancelledError
-    return await invoke_tool(agent, tool, call, ctx)
+    return await invoke_tool(agent, tool, call, ctx, hooks)

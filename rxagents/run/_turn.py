@@ -41,6 +41,7 @@ from rxagents.items import (
 )
 from rxagents.models.base import Model, ModelProvider, ModelRequest, ToolSpec
 from rxagents.result import RunErrorDetails, RunResult
+from rxagents.run._hooks import HookCalls
 from rxagents.run._nesting import NestedChannel, ParentLink, StartSubRun
 from rxagents.run._options import as_input_list, output_spec
 from rxagents.run._tool_calls import start_tool
@@ -63,10 +64,30 @@ ACTED_ON = frozenset(
 class LoopState:
     """What a run carries across turns: its conversation, items, usage and numbering."""
 
-    __slots__ = ("conversation", "ctx", "new_items", "original_input", "run_id", "seq", "usage")
+    __slots__ = (
+        "conversation",
+        "ctx",
+        "hooks",
+        "input_guardrail_results",
+        "new_items",
+        "original_input",
+        "output_guardrail_results",
+        "run_id",
+        "seq",
+        "usage",
+    )
 
-    def __init__(self, run_id: str, input: str | Sequence[dict[str, Any]], context: Any) -> None:
+    def __init__(
+        self,
+        run_id: str,
+        input: str | Sequence[dict[str, Any]],
+        context: Any,
+        hooks: HookCalls | None = None,
+    ) -> None:
         self.run_id = run_id
+        self.hooks = hooks or HookCalls(None)
+        self.input_guardrail_results: list[Any] = []
+        self.output_guardrail_results: list[Any] = []
         self.seq = 0
         """The next event's ``sequence_number``."""
         self.conversation = as_input_list(input)
@@ -117,6 +138,8 @@ class LoopState:
             last_agent=agent,
             usage=self.usage.model_copy(),
             interrupted=interrupted,
+            input_guardrail_results=list(self.input_guardrail_results),
+            output_guardrail_results=list(self.output_guardrail_results),
         )
         event: RunCompletedStreamEvent = RunCompletedStreamEvent._fast(
             run_id=self.run_id, sequence_number=self.seq, result=result
@@ -160,6 +183,7 @@ class Turn:
         "model_provider",
         "nested",
         "outputs",
+        "response",
         "run",
         "running",
         "spec",
@@ -184,6 +208,8 @@ class Turn:
         self.tools_by_name = {t.name: t for t in agent.tools}
         self.spec = output_spec(agent.output_type)
         self.last_message: ResponseOutputMessage | None = None
+        self.response: Any = None
+        """The model's finished response (``response.completed``), for ``on_llm_end``."""
         self.handoff_calls: list[ResponseFunctionToolCall] = []
         self.called_tools = False
         self.to_start: ResponseFunctionToolCall | None = None
@@ -212,6 +238,7 @@ class Turn:
         if kind == "response.output_item.done":
             return self._item_done(data.item)
         if kind == "response.completed" or kind == "response.incomplete":
+            self.response = data.response
             self.run.usage.add_reported(data.response.usage)
             return None
         raise ModelBehaviorError(_failure_message(data))
@@ -258,6 +285,7 @@ class Turn:
                 self.tools_by_name.get(call.name),
                 call,
                 self.run.ctx,
+                self.run.hooks,
             )
         )
         sub_runner.reset(token)
@@ -340,6 +368,7 @@ class Turn:
             if asyncio.iscoroutine(maybe):
                 await maybe
         source = self.agent
+        await self.run.hooks.handoff(self.run.ctx, source, target.agent)
         item = HandoffOutputItem(
             agent=source, raw_item=raw, source_agent=source, target_agent=target.agent
         )

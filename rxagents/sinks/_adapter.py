@@ -24,6 +24,7 @@ from rxagents.events import (
     RunItemStreamEvent,
     RunRestartedStreamEvent,
     StreamEvent,
+    TurnRestartedStreamEvent,
 )
 from rxagents.items import HandoffOutputItem, MessageOutputItem, ToolCallItem, ToolCallOutputItem
 from rxagents.result import RunResult
@@ -59,6 +60,7 @@ def parse_arguments(arguments: str) -> tuple[Any, str | None]:
 class _RunState:
     handoff_names: frozenset[str] = frozenset()
     known_agent: bool = False
+    by_name_only: bool = True
     open_parts: dict[str, str] = field(default_factory=dict)  # part id -> "text" | "reasoning"
     part_ids: dict[str, str] = field(default_factory=dict)  # model's part key -> our part id
     streamed_items: set[str] = field(default_factory=set)  # message item ids that had deltas
@@ -66,6 +68,8 @@ class _RunState:
     started_calls: set[str] = field(default_factory=set)
     handoff_items: set[str] = field(default_factory=set)
     in_turn: bool = False
+    turn_seq: int = -1  # sequence number of the open turn's response.created
+    resume_turn: bool = False  # the next response.created goes on with the restarted turn
     turns: int = 0
     finish_reason: str = "stop"
 
@@ -73,10 +77,11 @@ class _RunState:
 class EventAdapter(Generic[Out]):
     """Cuts a run's events into protocol hooks; subclasses return their messages from them.
 
-    Feed every event to :meth:`feed`, then call exactly one of :meth:`completed`,
-    :meth:`failed` or :meth:`cancelled`. Each returns the protocol messages to send,
-    in order. Open text and an open turn are always closed before the run's end.
-    Events of sub-runs (agents used as tools) go to :meth:`on_nested`.
+    Feed every event to :meth:`feed`; if the stream fails, call :meth:`failed`, or
+    :meth:`cancelled` for :class:`~rxagents.errors.RunCancelled`. Each returns the
+    protocol messages to send, in order. Open text and an open turn are always
+    closed before the run's end. Events of sub-runs (agents used as tools) go to
+    :meth:`on_nested`.
     """
 
     def __init__(self) -> None:
@@ -93,6 +98,8 @@ class EventAdapter(Generic[Out]):
             self.run_id = event.run_id
             self.on_run_start(event.run_id)
         if isinstance(event, RawResponsesStreamEvent):
+            if event.data.type == "response.created" and not self._state.resume_turn:
+                self._state.turn_seq = event.sequence_number
             self._raw(event.data)
         elif isinstance(event, RunItemStreamEvent):
             self._item(event)
@@ -103,16 +110,13 @@ class EventAdapter(Generic[Out]):
         elif isinstance(event, RunCompletedStreamEvent):
             self._close_turn()
             self.on_completed(event.result, self._state.finish_reason)
+        elif isinstance(event, TurnRestartedStreamEvent):
+            self._restart_turn(event)
         elif isinstance(event, RunRestartedStreamEvent):
             self._close_turn()
             self.on_restarted(event.attempt, event.reason)
             self._state = _RunState()
         return out
-
-    def completed(self) -> list[Out]:
-        """The messages after the stream completed (nothing by default)."""
-        self._out = []
-        return self._out
 
     def failed(self, error: BaseException) -> list[Out]:
         """The messages for a run that failed with ``error``."""
@@ -186,6 +190,10 @@ class EventAdapter(Generic[Out]):
     def on_restarted(self, attempt: int, reason: str) -> None:
         """The run starts over (a worker was lost); earlier events are abandoned."""
 
+    def on_turn_restarted(self, turn: int, attempt: int, reason: str) -> None:
+        """The open turn runs again (a durable run's worker was lost): what it showed so far
+        is abandoned; its new attempt goes on in the same turn (no new turn start)."""
+
     # -- folding ----------------------------------------------------------------
     def _start_if_needed(self) -> None:
         if self.run_id is None:
@@ -197,11 +205,16 @@ class EventAdapter(Generic[Out]):
         get_handoffs = getattr(agent, "get_handoffs", None)
         handoffs = get_handoffs() if callable(get_handoffs) else []
         self._state.handoff_names = frozenset(h.tool_name for h in handoffs)
+        # An agent read back from JSON is a name only (no tools, no handoffs): then
+        # the SDK's handoff names are the only clue.
+        self._state.by_name_only = not handoffs and not getattr(agent, "tools", None)
         self._state.known_agent = True
         self.on_agent(str(agent.name), first)
 
     def _is_handoff(self, name: str) -> bool:
-        return name in self._state.handoff_names or name.startswith(_HANDOFF_PREFIX)
+        if name in self._state.handoff_names:
+            return True
+        return self._state.by_name_only and name.startswith(_HANDOFF_PREFIX)
 
     def _raw(self, data: Any) -> None:
         kind = data.type
@@ -232,6 +245,9 @@ class EventAdapter(Generic[Out]):
                     state.started_calls.add(item.call_id)
                     self.on_tool_start(item.call_id, item.name)
         elif kind == "response.created":
+            if state.resume_turn:  # the restarted turn's new attempt: the same turn goes on
+                state.resume_turn = False
+                return
             self._close_turn()
             state.turns += 1
             state.in_turn = True
@@ -286,6 +302,17 @@ class EventAdapter(Generic[Out]):
         for part_id, kind in list(state.open_parts.items()):
             self.on_part_end(part_id, kind)
         state.open_parts.clear()
+
+    def _restart_turn(self, event: TurnRestartedStreamEvent) -> None:
+        state = self._state
+        if not state.in_turn or state.turn_seq < event.discard_from:
+            return  # nothing of the abandoned attempt was shown
+        self._close_parts()
+        self.on_turn_restarted(event.turn, event.attempt, event.reason)
+        state.started_calls.clear()  # earlier turns' calls all have their outputs
+        state.calls_by_item.clear()
+        state.handoff_items.clear()
+        state.resume_turn = True
 
     def _close_turn(self) -> None:
         self._close_parts()

@@ -140,7 +140,10 @@ class AGUIAdapter(EventAdapter[BaseEvent]):
             return super().feed(event)
         snapshot = self._accumulator.add(event)
         out = super().feed(event)
-        if not isinstance(event, RawResponsesStreamEvent):
+        # Raw model events (a sub-run's too) change only turns and usage: the next
+        # other event carries those along, and text deltas stay cheap.
+        inner = event.innermost if isinstance(event, NestedRunEvent) else event
+        if not isinstance(inner, RawResponsesStreamEvent):
             self._share_state(snapshot, out)
         return out
 
@@ -327,6 +330,12 @@ class AGUIAdapter(EventAdapter[BaseEvent]):
     def on_restarted(self, attempt: int, reason: str) -> None:
         value = {"attempt": attempt, "reason": reason}
         self.emit(CustomEvent(name="run_restarted", value=value, **_sub(self.subagent)))
+
+    def on_turn_restarted(self, turn: int, attempt: int, reason: str) -> None:
+        # AG-UI has no event that takes text back: its messages so far are ended, and a
+        # custom event tells the client that the step's text is void and streams again.
+        value = {"turn": turn, "attempt": attempt, "reason": reason}
+        self.emit(CustomEvent(name="turn_restarted", value=value, **_sub(self.subagent)))
 
 
 def _empty_view() -> dict[str, Any]:

@@ -92,6 +92,8 @@ class _RunState:
     handoff_calls: set[str] = field(default_factory=set)
     open_calls: dict[str, int] = field(default_factory=dict)
     answered: set[str] = field(default_factory=set)
+    called_at: dict[str, int] = field(default_factory=dict)
+    """The sequence number of each open call's ``tool_called``."""
     nested: bool = False
     """A sub-run seen through NestedRunEvents: it may end anyhow (its tool can fail)."""
     seq_now: int | None = None
@@ -246,6 +248,15 @@ def _check_event(
         state.open_calls.clear()
         state.answered.clear()
         return
+    if kind == "turn_restarted":
+        # The abandoned attempt of the turn: its calls will be announced again.
+        start = event.discard_from
+        for open_id, called in list(state.called_at.items()):
+            if called >= start:
+                state.open_calls.pop(open_id, None)
+                del state.called_at[open_id]
+        state.handoff_calls.clear()
+        return
     if state.count == 0 and not isinstance(event, AgentUpdatedStreamEvent):
         fail(2, index, state, f"the run's first event is {describe(event)}, not an agent update")
     if state.expect_agent is not None:
@@ -298,6 +309,7 @@ def _check_event(
         state.expect_agent = event.item.target_agent.name  # type: ignore[union-attr]
     elif name == "tool_called":
         state.open_calls[raw.call_id] = index
+        state.called_at[raw.call_id] = seq
         state.answered.discard(raw.call_id)  # separate ScriptedModels may reuse ids
     elif name == "tool_output":
         call_id = str(raw.get("call_id")) if isinstance(raw, dict) else ""

@@ -134,3 +134,18 @@ async def test_agui_endpoint_without_the_extra_answers_501(monkeypatch: Any) -> 
     assert response.status_code == 501
     assert response.json()["error"] == "agui_unavailable"
     assert "rxagents[agui]" in response.json()["message"]
+
+
+@function_tool
+def transfer_to_archive(note: str) -> str:
+    """A plain tool whose name looks like a handoff."""
+    return f"archived {note}"
+
+
+async def test_a_live_agents_own_tool_named_like_a_handoff_is_a_tool() -> None:
+    model = ScriptedModel([[tool_call("transfer_to_archive", {"note": "n"})], [text("done")]])
+    agent = Agent(name="clerk", model=model, tools=[transfer_to_archive])
+    chunks = list(await collect(Runner.run_streamed(agent, "go").pipe(ui_message_chunks())))
+    kinds = [c["type"] for c in chunks]
+    assert "tool-input-delta" in kinds and "tool-output-available" in kinds
+    assert "data-handoff" not in kinds

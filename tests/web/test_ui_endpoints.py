@@ -175,3 +175,27 @@ async def test_with_chat_resume_a_run_outlives_its_reader(serve: Any) -> None:
         assert "".join(c["delta"] for c in got[:-1] if c["type"] == "text-delta") == "tick " * 150
         assert got[-2]["type"] == "finish"
         assert (await client.get("/api/chat/resumable/stream")).status_code == 204
+
+
+@pytest.mark.parametrize("mounted", [False, True])
+async def test_host_and_origin_rules_guard_the_protocol_endpoints(mounted: bool) -> None:
+    if mounted:
+        app: Any = FastAPI()
+        mount_chat(app, greeter)
+        mount_agui(app, greeter)
+    else:
+        app = create_app(greeter, page=False)
+    async for client in client_for(app):
+        for path, body in (("/api/chat", CHAT), ("/agui", AGUI)):
+            other_site = await client.post(
+                path, json=body, headers={"Origin": "https://evil.example"}
+            )
+            assert other_site.status_code == 403
+            assert other_site.json()["error"] == "origin_not_allowed"
+            rebinding = await client.post(path, json=body, headers={"Host": "evil.example"})
+            assert rebinding.status_code == 421
+            same_site = await client.post(path, json=body, headers={"Origin": "http://127.0.0.1"})
+            assert same_site.status_code == 200
+        assert (
+            await client.get("/api/chat/x/stream", headers={"Host": "evil.example"})
+        ).status_code == 421

@@ -17,6 +17,7 @@
   let lastSeq = -1;       // highest sequence_number shown (guards against repeats)
   let textBlock = null;   // the element text deltas are appended to
   let runStart = null;    // the first element of this run's output (for restarts)
+  let currentSeq = -1;    // sequence_number of the event being shown (elements keep it)
   let nestedBlocks = new Map();  // sub-run path -> the element its text is appended to
 
   function setStatus(status, detail) {
@@ -27,6 +28,7 @@
   function add(className, label, body) {
     const element = document.createElement("div");
     element.className = className;
+    element.dataset.seq = String(currentSeq);
     if (label) {
       const strong = document.createElement("span");
       strong.className = "label";
@@ -45,6 +47,7 @@
     if (textBlock === null) {
       textBlock = document.createElement("div");
       textBlock.className = "text";
+      textBlock.dataset.seq = String(currentSeq);
       output.appendChild(textBlock);
     }
     textBlock.appendChild(document.createTextNode(delta));
@@ -133,6 +136,17 @@
       }
       add("agent", "run restarted:", "attempt " + event.attempt + " (" + event.reason + ")");
     },
+    turn_restarted(event) {
+      // A durable run's model turn runs again on another worker: drop what the
+      // abandoned attempt showed (every element from its first event on).
+      for (const element of Array.from(output.children)) {
+        if (element !== runStart && Number(element.dataset.seq) >= event.discard_from) {
+          output.removeChild(element);
+        }
+      }
+      nestedBlocks = new Map();
+      add("agent", "turn restarted:", "turn " + event.turn + ", attempt " + event.attempt);
+    },
     run_completed_stream_event() {
       setStatus("completed");
     },
@@ -146,6 +160,7 @@
           return;
         }
         lastSeq = event.sequence_number;
+        currentSeq = event.sequence_number;
         handle(event);
       });
     }
