@@ -14,6 +14,7 @@ __all__ = [
     "InputGuardrailTripwireTriggered",
     "MaxTurnsExceeded",
     "ModelBehaviorError",
+    "ModelConfigError",
     "ModelConnectionError",
     "ModelEventTooLarge",
     "ModelHTTPError",
@@ -44,6 +45,10 @@ AgentsException = AgentsError
 
 class UserError(AgentsError):
     """The library was configured or called wrongly; the message says how to fix it."""
+
+
+class ModelConfigError(UserError):
+    """No model can run as configured: e.g. a model is named but no server is set up for it."""
 
 
 class MaxTurnsExceeded(AgentsError):

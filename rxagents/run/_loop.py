@@ -9,6 +9,7 @@ deep, so a model's deltas pay for no extra layer.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from rxagents.errors import AgentsError, MaxTurnsExceeded
 from rxagents.events import RunCompletedStreamEvent, StreamEvent, raw_event
 from rxagents.lifecycle import RunHooks
 from rxagents.models.base import ModelProvider
+from rxagents.models.limits import StreamLimits
 from rxagents.result import RunResult
 from rxagents.run._guardrails import InputGuards, run_output_guardrails
 from rxagents.run._hooks import HookCalls
@@ -49,6 +51,7 @@ async def run_events(
     model_provider: ModelProvider | None = None,
     control: RunControl | None = None,
     on_result: Callable[[RunResult], None] | None = None,
+    limits: StreamLimits | None = None,
     hooks: RunHooks[Any] | None = None,
 ) -> AsyncIterator[StreamEvent]:
     """Run ``agent`` on ``input`` and yield every event of the run, in order.
@@ -74,6 +77,8 @@ async def run_events(
         for _ in range(max_turns):
             turn = Turn(run, current, model_provider, _sub_run)
             request = await turn.request()
+            if limits is not None:
+                request = dataclasses.replace(request, limits=limits)
             await run.hooks.llm_start(run.ctx, current, request)
             stream = guards.watch(resolve_model(current, model_provider).stream(request))
             nested_pending, finished = turn.nested.pending, turn.finished

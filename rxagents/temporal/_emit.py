@@ -15,6 +15,7 @@ from rxagents.items import HandoffOutputItem, RunItem
 from rxagents.redis._codec import error_from_json
 from rxagents.redis.errors import WorkerLost
 from rxagents.result import RunResult, Usage
+from rxagents.run._guardrails import run_output_guardrails
 from rxagents.run._options import output_spec
 from rxagents.temporal._publish import EventWriter, StreamEnded
 from rxagents.temporal._shared import WorkerShared, non_retryable
@@ -50,18 +51,21 @@ async def _handoff(shared: WorkerShared, inp: EmitInput, writer: EventWriter) ->
     return {"item": item.model_dump(mode="json", by_alias=True)}
 
 
-def _result(shared: WorkerShared, inp: EmitInput) -> RunResult:
+async def _result(shared: WorkerShared, inp: EmitInput) -> RunResult:
     _, graph = shared.agents()
     agent = shared.agent(inp.data["agent"])
     text = inp.data["final_text"] or ""
     spec = output_spec(agent.output_type)
     final = spec.parse(text, agent.name) if spec else text
+    checked = await run_output_guardrails(agent, final, RunContext(context=None))
     return RunResult(
         input=inp.data["input"],
         new_items=_ITEMS.validate_python(inp.data["items"], context={"agents": graph}),
         final_output=final,
         last_agent=agent,
         usage=Usage(**inp.data["usage"]),
+        input_guardrail_results=list(inp.data.get("input_guardrails") or []),
+        output_guardrail_results=checked,
     )
 
 
@@ -91,8 +95,8 @@ async def emit(shared: WorkerShared, inp: EmitInput) -> dict[str, Any]:
             reply = await _handoff(shared, inp, writer)
         elif inp.kind == "completed":
             try:
-                result = _result(shared, inp)
-            except AgentsError as exc:  # a final output that does not fit the output_type
+                result = await _result(shared, inp)
+            except AgentsError as exc:  # an output that does not fit, or a guardrail tripped
                 writer.put_end(exc)
                 await writer.close()
                 raise non_retryable(exc) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from pydantic import TypeAdapter
 from temporalio import activity
 
 from rxagents.agent import Agent, Handoff
@@ -15,6 +16,7 @@ from rxagents.events import (
     TurnRestartedStreamEvent,
     raw_event,
 )
+from rxagents.guardrail import GuardrailResultRef
 from rxagents.items import (
     HandoffCallItem,
     MessageOutputItem,
@@ -25,6 +27,7 @@ from rxagents.items import (
 )
 from rxagents.models.base import Model, ModelProvider, ModelRequest, ToolSpec
 from rxagents.redis.errors import RedisUnavailable
+from rxagents.run._guardrails import InputGuards
 from rxagents.run._options import output_spec
 from rxagents.temporal._publish import EventWriter, Fenced, StreamEnded, claim_turn
 from rxagents.temporal._shared import WorkerShared, heartbeating, non_retryable
@@ -117,6 +120,14 @@ class _Turn:
             self.out.total_tokens += u.total_tokens
 
 
+_RESULT_SUMMARY: TypeAdapter[Any] = TypeAdapter(GuardrailResultRef)
+
+
+def _summary(result: Any) -> Any:
+    """A guardrail result as the JSON summary a RunResult carries across processes."""
+    return _RESULT_SUMMARY.dump_python(result, mode="json")
+
+
 def _failure(data: Any) -> ModelBehaviorError:
     if data.type == "error":
         return ModelBehaviorError(
@@ -162,8 +173,13 @@ async def run_turn(shared: WorkerShared, inp: TurnInput) -> TurnOutput:
     try:
         async with heartbeating():
             await _announce_restart(writer, inp, start)
-            stream = _model_of(agent, shared.model_provider).stream(
-                await _request(agent, inp.conversation)
+            guards = InputGuards(agent, inp.original_input or "", RunContext(context=None))
+            if inp.original_input is not None:
+                await guards.start()  # the first turn: the starting agent's input guardrails
+            stream = guards.watch(
+                _model_of(agent, shared.model_provider).stream(
+                    await _request(agent, inp.conversation)
+                )
             )
             try:
                 async for event in stream:
@@ -178,7 +194,10 @@ async def run_turn(shared: WorkerShared, inp: TurnInput) -> TurnOutput:
                         turn.usage(data)
                     else:
                         raise _failure(data)
+                await guards.settle()
+                turn.out.guardrails = [_summary(r) for r in guards.results]
             finally:  # cancelled (the run was cancelled) or failed: close the model stream
+                guards.close()
                 aclose: Any = getattr(stream, "aclose", None)
                 if aclose is not None:
                     await aclose()

@@ -69,8 +69,8 @@ class TurnInput:
     turn: int
     agent: str
     conversation: list[dict[str, Any]]
-    announce_agent: bool = False
-    """Emit the agent's ``AgentUpdatedStreamEvent`` first (the run's first turn)."""
+    original_input: str | list[dict[str, Any]] | None = None
+    """The run's input, on its first turn: the starting agent's input guardrails check it."""
 
 
 @dataclass
@@ -90,6 +90,8 @@ class TurnOutput:
     input_tokens: int = 0
     output_tokens: int = 0
     total_tokens: int = 0
+    guardrails: list[Any] = field(default_factory=list)
+    """The input guardrails that ran (first turn), as their JSON summaries."""
 
 
 @dataclass

@@ -81,6 +81,7 @@ class AgentRunWorkflow:
         usage = {"requests": 0, "input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
         started = await self._emit(run, "start", {"agent": run.agent})
         agent = str(started["agent"])
+        guardrails: list[Any] = []
         turn = 0
         while True:
             turn += 1
@@ -91,6 +92,7 @@ class AgentRunWorkflow:
                     non_retryable=True,
                 )  # fmt: skip
             out = await self._turn(run, turn, agent, conversation)
+            guardrails.extend(out.guardrails)
             conversation.extend(out.conversation_items)
             items.extend(out.items)
             usage["requests"] += 1
@@ -131,7 +133,7 @@ class AgentRunWorkflow:
                 return await self._emit(
                     run, "completed",
                     {"agent": agent, "items": items, "final_text": out.final_text,
-                     "usage": usage, "input": run.input},
+                     "usage": usage, "input": run.input, "input_guardrails": guardrails},
                 )  # fmt: skip
 
     async def _turn(
@@ -139,7 +141,14 @@ class AgentRunWorkflow:
     ) -> TurnOutput:
         out: TurnOutput = await workflow.execute_activity(
             "rxagents.model_turn",
-            TurnInput(run.run_id, run.prefix, turn, agent, list(conversation)),
+            TurnInput(
+                run.run_id,
+                run.prefix,
+                turn,
+                agent,
+                list(conversation),
+                run.input if turn == 1 else None,
+            ),
             result_type=TurnOutput,
             start_to_close_timeout=timedelta(seconds=run.model_timeout),
             heartbeat_timeout=timedelta(seconds=run.heartbeat_timeout),

@@ -20,8 +20,7 @@ from rxagents.events import (
     StreamEvent,
     stream_event_adapter,
 )
-from rxagents.operators.nested import event_path, flatten_nested, nested_events, top_level
-from rxagents.operators.state import accumulate
+from rxagents.operators import accumulate, event_path, flatten_nested, nested_events, top_level
 from rxagents.run._nesting import NestedChannel
 from rxagents.testing import ScriptedModel, raise_error, text, tool_call
 from rxagents.testing.grammar import grammar_violations

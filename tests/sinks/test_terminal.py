@@ -13,7 +13,7 @@ from rich.console import Console
 
 from rxagents import Agent, Runner
 from rxagents.errors import ModelConnectionError
-from rxagents.operators.merge import merge_runs
+from rxagents.operators import merge_runs
 from rxagents.rx import aiter
 from rxagents.sinks.live import RunsView, redraws, view_states
 from rxagents.sinks.recording import TimedEvent

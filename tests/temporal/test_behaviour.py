@@ -195,3 +195,42 @@ async def test_a_model_that_keeps_failing_ends_the_run_with_worker_lost(serve: A
     assert isinstance(error, WorkerLost) and "reset" in str(error)
     assert model.calls == 5  # the model turn's attempts
     assert [e.sequence_number for e in events] == list(range(len(events)))
+
+
+def _guarded(trip_input: bool, trip_output: bool) -> Agent[Any]:
+    from rxagents import GuardrailFunctionOutput, input_guardrail, output_guardrail
+
+    @input_guardrail(run_in_parallel=False)
+    async def no_homework(ctx: Any, agent: Any, input: Any) -> Any:
+        return GuardrailFunctionOutput(output_info="checked input", tripwire_triggered=trip_input)
+
+    @output_guardrail
+    async def polite(ctx: Any, agent: Any, output: Any) -> Any:
+        return GuardrailFunctionOutput(output_info="checked output", tripwire_triggered=trip_output)
+
+    model = ScriptedModel([[text("the answer is 42")]])
+    return Agent("guarded", model=model, input_guardrails=[no_homework], output_guardrails=[polite])
+
+
+async def test_guardrails_run_as_in_process(serve: Any) -> None:
+    async with serve(_guarded(False, False)) as runs:
+        result = await runs.result(await runs.start("help"))
+    local = await Runner.run_streamed(_guarded(False, False), "help")
+    assert result.final_output == local.final_output == "the answer is 42"
+    dumped = result.model_dump(mode="json")
+    want = local.model_dump(mode="json")
+    assert dumped["input_guardrail_results"] == want["input_guardrail_results"] != []
+    assert dumped["output_guardrail_results"] == want["output_guardrail_results"] != []
+
+
+async def test_a_tripped_guardrail_fails_the_run_typed(serve: Any) -> None:
+    from rxagents.errors import InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered
+
+    for trip_input, expected in ((True, InputGuardrailTripwireTriggered),
+                                 (False, OutputGuardrailTripwireTriggered)):  # fmt: skip
+        async with serve(_guarded(trip_input, not trip_input)) as runs:
+            events, error = await collect(runs.events(await runs.start("help")))
+        assert isinstance(error, expected), error
+        assert all(e.type != "run_completed_stream_event" for e in events)
+        if trip_input:  # the blocking input guardrail ran before the model was called
+            assert all(e.type != "raw_response_event" for e in events)
