@@ -165,7 +165,7 @@ async def test_plain_printer_writes_a_sub_run_as_prefixed_lines() -> None:
         "[research: researcher] Foxes live in dens.",
         "← Foxes live in dens.",
         "Summary: dens.",
-        "── done (5 tokens out)",
+        "── done (10 tokens out)",  # the sub-run's model calls count in the run's usage
     ]
 
 
