@@ -10,6 +10,7 @@ from typing import Any, TextIO
 from benchmarks import (
     backpressure,
     bench_redis,
+    bench_temporal,
     concurrency,
     http_bench,
     latency,
@@ -28,6 +29,7 @@ SUITE: dict[str, Benchmark] = {
     "scaling": scaling.run,
     "http": http_bench.run,
     "redis": bench_redis.run,
+    "temporal": bench_temporal.run,
 }
 """Every benchmark, in report order."""
 

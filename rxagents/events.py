@@ -27,6 +27,7 @@ __all__ = [
     "RunItemStreamEvent",
     "RunRestartedStreamEvent",
     "StreamEvent",
+    "TurnRestartedStreamEvent",
     "stream_event_adapter",
 ]
 
@@ -128,12 +129,36 @@ class RunRestartedStreamEvent(_Event):
     _defaults: ClassVar[dict[str, Any]] = {"type": "run_restarted_stream_event"}
 
 
+class TurnRestartedStreamEvent(_Event):
+    """The run's latest model turn runs again (rxagents' addition, durable runs only).
+
+    Only runs on Temporal workers emit it (``rxagents.temporal``): the worker
+    streaming a model turn was lost, and another worker calls the model again
+    for that turn. Everything the run emitted from ``discard_from`` up to this
+    event belongs to the abandoned attempt of the turn (partial text, items);
+    consumers drop it and keep what came before (completed tool calls are not
+    repeated). The turn's new events follow.
+    """
+
+    type: Literal["turn_restarted"] = "turn_restarted"
+    turn: int
+    """The turn that runs again: 1 for the run's first model call."""
+    attempt: int
+    """This attempt of the turn: 2 for the first restart."""
+    discard_from: int
+    """The ``sequence_number`` of the abandoned attempt's first event."""
+    reason: str
+    """Why the previous attempt was abandoned."""
+    _defaults: ClassVar[dict[str, Any]] = {"type": "turn_restarted"}
+
+
 RunEvent: TypeAlias = Annotated[
     RawResponsesStreamEvent
     | RunItemStreamEvent
     | AgentUpdatedStreamEvent
     | RunCompletedStreamEvent
-    | RunRestartedStreamEvent,
+    | RunRestartedStreamEvent
+    | TurnRestartedStreamEvent,
     Field(discriminator="type"),
 ]
 """An event of one run itself: any :data:`StreamEvent` but a :class:`NestedRunEvent`."""
@@ -178,6 +203,7 @@ StreamEvent: TypeAlias = Annotated[
     | AgentUpdatedStreamEvent
     | RunCompletedStreamEvent
     | RunRestartedStreamEvent
+    | TurnRestartedStreamEvent
     | NestedRunEvent,
     Field(discriminator="type"),
 ]

@@ -37,7 +37,7 @@ from rxagents.items import (
     ToolCallOutputItem,
 )
 from rxagents.result import RunResult
-from rxagents.usage import Usage
+from rxagents.usage import Usage, model_call_usage
 
 __all__ = [
     "RunAccumulator",
@@ -47,6 +47,7 @@ __all__ = [
     "ToolCallState",
     "ToolCallStatus",
 ]
+
 
 class RunAccumulator:
     """Plain-Python state of one run, folded one event at a time.
@@ -69,13 +70,16 @@ class RunAccumulator:
         event_count: events folded so far.
     """
 
-    __slots__ = ("event_count", "in_turn", "items", "segments", "state", "text")
+    __slots__ = ("event_count", "in_turn", "items", "segments", "state", "text", "turn_mark")
 
     def __init__(self) -> None:
         self.text = TextLog()
         self.items: list[RunItem] = []
         self.segments: list[tuple[str, int]] = []
         self.in_turn = False
+        self.turn_mark: tuple[int, int, int, int, int, Usage] | None = None
+        """When the latest turn began: its first sequence number, the text length, item
+        and segment counts, turns and usage."""
         self.event_count = 0
         self.state = RunState(
             None, None, 0, Usage(), None, self.text, self.items, 0, self.segments, 0
@@ -85,7 +89,9 @@ class RunAccumulator:
         """Fold ``event`` in and return the snapshot after it (amortised O(1)).
 
         A ``RunRestartedStreamEvent`` (a worker-served run starting over) resets
-        the state; snapshots taken before it keep showing the abandoned attempt.
+        the state; a ``TurnRestartedStreamEvent`` (a durable run's model turn
+        running again) takes back what the latest turn added (its text, items and
+        usage). Snapshots taken before either keep showing the abandoned attempt.
         """
         e: Any = event
         kind = e.type
@@ -99,7 +105,12 @@ class RunAccumulator:
                 return _snapshot(self.state, self.event_count, self.text.length, event)
             if not self.in_turn:
                 self.in_turn = True
-                self.state = self.state._replace(turn_count=self.state.turn_count + 1)
+                state = self.state
+                self.turn_mark = (
+                    e.sequence_number, self.text.length, len(self.items), len(self.segments),
+                    state.turn_count, state.usage,
+                )  # fmt: skip
+                self.state = state._replace(turn_count=state.turn_count + 1)
             if raw_kind == "response.output_text.delta":
                 self.text.append(data.delta)
             elif raw_kind in _TURN_ENDS:
@@ -115,14 +126,38 @@ class RunAccumulator:
             self.state = self.state._replace(
                 current_agent=e.new_agent, segment_count=len(self.segments)
             )
+        elif kind == "nested_run_event":  # a sub-run's model calls count in its parent's usage
+            reported = model_call_usage(e.innermost)
+            if reported is not False:
+                self.state = self.state._replace(usage=_plus(self.state.usage, reported))
         elif kind == "run_completed_stream_event":
             self.state = self.state._replace(result=e.result)
+        elif kind == "turn_restarted":
+            self._take_back_turn(e.discard_from)
         elif kind == "run_restarted_stream_event":
             self.__init__()  # type: ignore[misc]
             self.event_count = 1  # counting starts again with the restart
         if self.state.run_id is None:
             self.state = self.state._replace(run_id=e.run_id)
         return _snapshot(self.state, self.event_count, self.text.length, event)
+
+    def _take_back_turn(self, discard_from: int) -> None:
+        """Drop what the latest turn added if it began at ``discard_from`` or later, in new
+        containers (old snapshots keep theirs)."""
+        if self.turn_mark is None or self.turn_mark[0] < discard_from:
+            return  # the abandoned attempt emitted nothing this accumulator saw
+        _, length, n_items, n_segments, turns, usage = self.turn_mark
+        kept = self.text.prefix(length)
+        self.text = TextLog()
+        if kept:
+            self.text.append(kept)
+        self.items = self.items[:n_items]
+        self.segments = self.segments[:n_segments]
+        self.in_turn = False
+        self.state = self.state._replace(
+            turn_count=turns, usage=usage, text=self.text, items=self.items,
+            item_count=n_items, segments=self.segments, segment_count=n_segments,
+        )  # fmt: skip
 
 
 _TURN_ENDS = frozenset({"response.completed", "response.incomplete", "response.failed", "error"})

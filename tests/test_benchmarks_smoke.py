@@ -27,8 +27,9 @@ from benchmarks.workload import events_per_script, one_turn, tool_turns
 
 @pytest.fixture(scope="module")
 def sections() -> list[Section]:
-    # The Redis benchmark needs redis-server and has its own tests (tests/redis).
-    return run_suite(QUICK, [name for name in SUITE if name != "redis"])
+    # The Redis and Temporal benchmarks need servers and have their own smoke tests
+    # (tests/redis, tests/temporal).
+    return run_suite(QUICK, [name for name in SUITE if name not in ("redis", "temporal")])
 
 
 def test_every_benchmark_reports_a_full_table(sections: list[Section]) -> None:

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from rxagents.cli._temporal import (
+    ApiKeyOption,
+    HeartbeatOption,
+    NamespaceOption,
+    TaskQueueOption,
+    TlsOption,
+)
 from rxagents.errors import UserError
 
 if TYPE_CHECKING:
@@ -17,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "TOKEN_ENV",
+    "TemporalOptions",
     "allowed_hosts_for",
     "build_app",
     "check_address",
@@ -28,6 +37,18 @@ TOKEN_ENV = "RXAGENTS_SERVE_TOKEN"
 """The environment variable ``--token`` defaults to."""
 
 
+@dataclass(frozen=True)
+class TemporalOptions:
+    """Where ``rxagents serve --temporal`` starts its runs (``address`` None: it does not)."""
+
+    address: str | None
+    namespace: str = "default"
+    task_queue: str = "rxagents"
+    tls: bool = False
+    api_key: str | None = field(default=None, repr=False)
+    heartbeat_timeout: float = 10.0
+
+
 def build_app(
     agent_spec: str | None = None,
     *,
@@ -37,6 +58,7 @@ def build_app(
     max_input_chars: int = 32_000,
     redis_url: str | None = None,
     security: WebSecurity | None = None,
+    temporal: TemporalOptions | None = None,
 ) -> FastAPI:
     """The app ``rxagents serve`` runs: an in-memory backend for the agent of ``agent_spec``.
 
@@ -50,6 +72,9 @@ def build_app(
         redis_url: queue runs in this Redis for `rxagents worker`s instead of running
             them here (see docs/redis.md); the agent is then the workers' business.
         security: Host, Origin and token rules (default: loopback names only, no token).
+        temporal: start runs as workflows on this Temporal cluster for
+            `rxagents worker --temporal`s (see docs/temporal.md); ``redis_url`` is then
+            where their events are read (default ``redis://127.0.0.1:6379/0``).
 
     Raises:
         UserError: the web extra is missing, or the agent spec or a limit is wrong.
@@ -63,6 +88,9 @@ def build_app(
             f"rxagents serve needs the web extra ({exc.name} is missing): "
             "pip install -e '.[web]'"
         ) from exc
+    limits = WebLimits(max_input_chars=max_input_chars)
+    if temporal is not None and temporal.address:
+        return _temporal_app(agent_spec, temporal, redis_url, limits, security)
     if redis_url is not None:
         if agent_spec:
             raise UserError("with --redis the runs execute on workers: give --agent to them")
@@ -77,6 +105,34 @@ def build_app(
     backend = InMemoryRunBackend(agent, max_concurrent=max_concurrent, max_runs=max_runs, ttl=ttl)
     return create_app(
         backend=backend, limits=WebLimits(max_input_chars=max_input_chars), security=security
+    )
+
+
+def _temporal_app(
+    agent_spec: str | None,
+    temporal: TemporalOptions,
+    redis_url: str | None,
+    limits: Any,
+    security: WebSecurity | None,
+) -> FastAPI:
+    if agent_spec:
+        raise UserError("with --temporal the runs execute on workers: give --agent to them")
+    from rxagents.cli._temporal import DEFAULT_EVENTS_REDIS, missing_extra
+
+    try:
+        from rxagents.temporal.backend import create_temporal_app
+    except ImportError as exc:
+        raise missing_extra(exc) from None
+    return create_temporal_app(
+        str(temporal.address),
+        redis_url or DEFAULT_EVENTS_REDIS,
+        namespace=temporal.namespace,
+        task_queue=temporal.task_queue,
+        tls=temporal.tls,
+        api_key=temporal.api_key,
+        heartbeat_timeout=temporal.heartbeat_timeout,
+        limits=limits,
+        security=security,
     )
 
 
@@ -174,6 +230,15 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(help="Queue runs in Redis for `rxagents worker`s (redis://...)."),
         ] = None,
+        temporal: Annotated[
+            str | None,
+            typer.Option(help="Start runs on Temporal at HOST:PORT; events from --redis."),
+        ] = None,
+        task_queue: TaskQueueOption = "rxagents",
+        namespace: NamespaceOption = "default",
+        tls: TlsOption = False,
+        temporal_api_key: ApiKeyOption = None,
+        heartbeat_timeout: HeartbeatOption = 10.0,
         allowed_host: Annotated[
             list[str] | None,
             typer.Option(
@@ -216,6 +281,9 @@ def register(app: typer.Typer) -> None:
                 max_input_chars=max_input_chars,
                 redis_url=redis,
                 security=security,
+                temporal=TemporalOptions(
+                    temporal, namespace, task_queue, tls, temporal_api_key, heartbeat_timeout
+                ),
             )
         except UserError as exc:
             typer.echo(f"error: {exc}", err=True)

@@ -14,11 +14,17 @@ from rxagents.models.local import LOCAL_MODEL_NAME, LocalModel, local_model_avai
 from rxagents.models.openai_chat import OpenAIChatCompletionsModel
 from rxagents.models.openai_responses import OpenAIResponsesModel
 from rxagents.models.provider import (
+    DefaultProvider,
     LocalProvider,
     OpenAIProvider,
+    ProviderFactory,
     default_provider,
     describe_default_model,
     describe_model,
+    environment_provider,
+    register_provider,
+    registered_provider,
+    unregister_provider,
 )
 from rxagents.models.response_builder import ResponseBuilder, response_usage
 from rxagents.models.scripted import ScriptedModel, ScriptStep
@@ -26,6 +32,7 @@ from rxagents.models.scripted import ScriptedModel, ScriptStep
 __all__ = [
     "DEFAULT_STREAM_LIMITS",
     "LOCAL_MODEL_NAME",
+    "DefaultProvider",
     "LocalModel",
     "LocalProvider",
     "Model",
@@ -35,6 +42,7 @@ __all__ = [
     "OpenAIProvider",
     "OpenAIResponsesModel",
     "OutputSchema",
+    "ProviderFactory",
     "ResponseBuilder",
     "ScriptStep",
     "ScriptedModel",
@@ -43,6 +51,10 @@ __all__ = [
     "default_provider",
     "describe_default_model",
     "describe_model",
+    "environment_provider",
     "local_model_available",
+    "register_provider",
+    "registered_provider",
     "response_usage",
+    "unregister_provider",
 ]

@@ -21,7 +21,7 @@ class ToolSpec:
     name: str
     description: str
     parameters: dict[str, Any]
-    strict: bool = False
+    strict: bool = True
 
     def to_responses_tool(self) -> dict[str, Any]:
         """The Responses API ``tools`` entry."""
@@ -34,14 +34,13 @@ class ToolSpec:
         }
 
     def to_chat_tool(self) -> dict[str, Any]:
-        """The Chat Completions ``tools`` entry (``strict`` only when set)."""
+        """The Chat Completions ``tools`` entry."""
         function: dict[str, Any] = {
             "name": self.name,
             "description": self.description,
             "parameters": self.parameters,
+            "strict": self.strict,
         }
-        if self.strict:
-            function["strict"] = True
         return {"type": "function", "function": function}
 
 
@@ -51,7 +50,7 @@ class OutputSchema:
 
     name: str
     schema: dict[str, Any]
-    strict: bool = False
+    strict: bool = True
 
 
 @dataclass(frozen=True)

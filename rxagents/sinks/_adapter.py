@@ -24,6 +24,7 @@ from rxagents.events import (
     RunItemStreamEvent,
     RunRestartedStreamEvent,
     StreamEvent,
+    TurnRestartedStreamEvent,
 )
 from rxagents.items import HandoffOutputItem, MessageOutputItem, ToolCallItem, ToolCallOutputItem
 from rxagents.result import RunResult
@@ -67,6 +68,8 @@ class _RunState:
     started_calls: set[str] = field(default_factory=set)
     handoff_items: set[str] = field(default_factory=set)
     in_turn: bool = False
+    turn_seq: int = -1  # sequence number of the open turn's response.created
+    resume_turn: bool = False  # the next response.created goes on with the restarted turn
     turns: int = 0
     finish_reason: str = "stop"
 
@@ -95,6 +98,8 @@ class EventAdapter(Generic[Out]):
             self.run_id = event.run_id
             self.on_run_start(event.run_id)
         if isinstance(event, RawResponsesStreamEvent):
+            if event.data.type == "response.created" and not self._state.resume_turn:
+                self._state.turn_seq = event.sequence_number
             self._raw(event.data)
         elif isinstance(event, RunItemStreamEvent):
             self._item(event)
@@ -105,6 +110,8 @@ class EventAdapter(Generic[Out]):
         elif isinstance(event, RunCompletedStreamEvent):
             self._close_turn()
             self.on_completed(event.result, self._state.finish_reason)
+        elif isinstance(event, TurnRestartedStreamEvent):
+            self._restart_turn(event)
         elif isinstance(event, RunRestartedStreamEvent):
             self._close_turn()
             self.on_restarted(event.attempt, event.reason)
@@ -183,6 +190,10 @@ class EventAdapter(Generic[Out]):
     def on_restarted(self, attempt: int, reason: str) -> None:
         """The run starts over (a worker was lost); earlier events are abandoned."""
 
+    def on_turn_restarted(self, turn: int, attempt: int, reason: str) -> None:
+        """The open turn runs again (a durable run's worker was lost): what it showed so far
+        is abandoned; its new attempt goes on in the same turn (no new turn start)."""
+
     # -- folding ----------------------------------------------------------------
     def _start_if_needed(self) -> None:
         if self.run_id is None:
@@ -234,6 +245,9 @@ class EventAdapter(Generic[Out]):
                     state.started_calls.add(item.call_id)
                     self.on_tool_start(item.call_id, item.name)
         elif kind == "response.created":
+            if state.resume_turn:  # the restarted turn's new attempt: the same turn goes on
+                state.resume_turn = False
+                return
             self._close_turn()
             state.turns += 1
             state.in_turn = True
@@ -288,6 +302,17 @@ class EventAdapter(Generic[Out]):
         for part_id, kind in list(state.open_parts.items()):
             self.on_part_end(part_id, kind)
         state.open_parts.clear()
+
+    def _restart_turn(self, event: TurnRestartedStreamEvent) -> None:
+        state = self._state
+        if not state.in_turn or state.turn_seq < event.discard_from:
+            return  # nothing of the abandoned attempt was shown
+        self._close_parts()
+        self.on_turn_restarted(event.turn, event.attempt, event.reason)
+        state.started_calls.clear()  # earlier turns' calls all have their outputs
+        state.calls_by_item.clear()
+        state.handoff_items.clear()
+        state.resume_turn = True
 
     def _close_turn(self) -> None:
         self._close_parts()

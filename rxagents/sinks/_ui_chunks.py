@@ -165,6 +165,10 @@ class UIChunkAdapter(EventAdapter[Chunk]):
     def on_restarted(self, attempt: int, reason: str) -> None:
         self.emit(data_part("restart", {"attempt": attempt, "reason": reason}))
 
+    def on_turn_restarted(self, turn: int, attempt: int, reason: str) -> None:
+        # useChat drops the parts of the current step; the new attempt streams into it.
+        self.emit({"type": "reset-step"})
+
     def _fail_subruns(self) -> None:
         for run_id, part in self._subruns.items():
             if part["status"] == "running":

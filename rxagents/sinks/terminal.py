@@ -254,6 +254,12 @@ class PlainPrinter:
             self._line(source, f"── done ({usage.output_tokens} tokens out)")
         elif kind == "nested_run_event":
             self._nested(source, event)
+        elif kind == "turn_restarted":  # lines already written stay: say they are void
+            self._line(
+                source,
+                f"── turn {event.turn} restarts (attempt {event.attempt}): "
+                "disregard its text above",
+            )
 
     def _nested(self, source: str | None, event: Any) -> None:
         """A sub-run's event (an agent used as a tool): prefixed lines, whole messages."""

@@ -17,7 +17,9 @@
   let lastSeq = -1;       // highest sequence_number shown (guards against repeats)
   let textBlock = null;   // the element text deltas are appended to
   let runStart = null;    // the first element of this run's output (for restarts)
+  let currentSeq = -1;    // sequence_number of the event being shown (elements keep it)
   let nestedBlocks = new Map();  // sub-run path -> the element its text is appended to
+  let guardrailTripped = null;   // the name of the guardrail that stopped this run, if one did
 
   function setStatus(status, detail) {
     statusLine.dataset.status = status;
@@ -27,6 +29,7 @@
   function add(className, label, body) {
     const element = document.createElement("div");
     element.className = className;
+    element.dataset.seq = String(currentSeq);
     if (label) {
       const strong = document.createElement("span");
       strong.className = "label";
@@ -45,6 +48,7 @@
     if (textBlock === null) {
       textBlock = document.createElement("div");
       textBlock.className = "text";
+      textBlock.dataset.seq = String(currentSeq);
       output.appendChild(textBlock);
     }
     textBlock.appendChild(document.createTextNode(delta));
@@ -133,6 +137,17 @@
       }
       add("agent", "run restarted:", "attempt " + event.attempt + " (" + event.reason + ")");
     },
+    turn_restarted(event) {
+      // A durable run's model turn runs again on another worker: drop what the
+      // abandoned attempt showed (every element from its first event on).
+      for (const element of Array.from(output.children)) {
+        if (element !== runStart && Number(element.dataset.seq) >= event.discard_from) {
+          output.removeChild(element);
+        }
+      }
+      nestedBlocks = new Map();
+      add("agent", "turn restarted:", "turn " + event.turn + ", attempt " + event.attempt);
+    },
     run_completed_stream_event() {
       setStatus("completed");
     },
@@ -146,16 +161,30 @@
           return;
         }
         lastSeq = event.sequence_number;
+        currentSeq = event.sequence_number;
         handle(event);
       });
     }
     stream.addEventListener("run_error", function (message) {
       const error = JSON.parse(message.data);
+      if (error.guardrail) {
+        // Stopped on purpose by a guardrail: say which, and mark the text it cut off.
+        for (const block of output.querySelectorAll(".text")) {
+          block.classList.add("cut");
+        }
+        add("error guardrail", "\u26d4 guardrail " + error.guardrail + " stopped the run:", error.message);
+        guardrailTripped = error.guardrail;
+        return;
+      }
       add("error", error.error + ":", error.message);
     });
     stream.addEventListener("done", function (message) {
       const done = JSON.parse(message.data);
-      finish(done.status);
+      if (done.status === "failed" && guardrailTripped !== null) {
+        finish("blocked", "guardrail " + guardrailTripped);
+      } else {
+        finish(done.status);
+      }
     });
     stream.addEventListener("error", function () {
       // A connection problem (not a run error): EventSource reconnects by itself
@@ -173,6 +202,7 @@
     output.textContent = "";
     runStart = add("prompt-echo", "", text);
     nestedBlocks = new Map();
+    guardrailTripped = null;
     lastSeq = -1;
     setStatus("starting");
     let response;

@@ -32,6 +32,7 @@ class _Parser:
                 f"list[...], a TypedDict...); got {output_type!r}, which streams as plain "
                 "text: use rxo.text_deltas() for it"
             )
+        output_type = spec.output.output_type  # unwrapped from an AgentOutputSchema
         self.output_type = output_type
         self.mode = mode
         self.wrapped = spec.wrapped
@@ -156,7 +157,7 @@ def partial_output(
                         return
                     last, emitted = final, True
                     observer.on_next(final)
-                elif kind == "run_restarted_stream_event":
+                elif kind == "run_restarted_stream_event" or kind == "turn_restarted":
                     item_id, text, last, emitted = None, "", None, False
 
             return source.subscribe(
