@@ -25,8 +25,8 @@ PLACEHOLDERS = {"file.py"}  # `--agent file.py:var`: the reader's own file
 
 
 def mentioned_paths() -> set[str]:
-    found = {m for m in LINK.findall(README) if not re.match(r"[a-z]+:|#", m)}
-    found |= {m.split("#")[0] for m in found}
+    # Links without their #anchor (the file must exist; the anchor is the page's business).
+    found = {m.split("#")[0] for m in LINK.findall(README) if not re.match(r"[a-z]+:|#", m)}
     found |= {m.rstrip(".,;:)") for m in PATH.findall(README)}
     found |= set(FILE.findall(README)) - PLACEHOLDERS
     return {p.split(":")[0] for p in found if p}
