@@ -6,16 +6,24 @@ Each wraps the Responses API item (``raw_item``) and the agent that produced it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from openai.types.responses import (
-    ResponseFunctionToolCall,
-    ResponseOutputMessage,
-    ResponseReasoningItem,
-)
 from pydantic import BaseModel, ConfigDict, Field
 
 from rxagents._agent_ref import AgentRef
+from rxagents._lazy_type import lazy_type
+
+if TYPE_CHECKING:
+    from openai.types.responses import (
+        ResponseFunctionToolCall,
+        ResponseOutputMessage,
+        ResponseReasoningItem,
+    )
+else:
+    # openai's types load when a schema is first needed (validation, dumps), not at import.
+    ResponseFunctionToolCall = lazy_type("openai.types.responses", "ResponseFunctionToolCall")
+    ResponseOutputMessage = lazy_type("openai.types.responses", "ResponseOutputMessage")
+    ResponseReasoningItem = lazy_type("openai.types.responses", "ResponseReasoningItem")
 from rxagents.usage import Usage
 
 __all__ = [
@@ -32,7 +40,7 @@ __all__ = [
 
 
 class _Item(BaseModel):
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True, defer_build=True)
 
     agent: AgentRef
     """The agent whose turn produced this item."""

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from openai.types.responses import ResponseFunctionToolCall
 from pydantic import BaseModel
 
 from rxagents.agent import Agent
@@ -15,6 +14,9 @@ from rxagents.errors import ToolExecutionError
 from rxagents.items import ToolCallOutputItem
 from rxagents.run._hooks import HookCalls
 from rxagents.tools import FunctionTool, ToolArgumentsError
+
+if TYPE_CHECKING:
+    from openai.types.responses import ResponseFunctionToolCall
 
 __all__ = ["invoke_tool", "output_text", "start_tool"]
 
