@@ -35,14 +35,14 @@ SIZED = [
     "rxagents/run/",
     "rxagents/rx/",
     "rxagents/models/",
+    "rxagents/testing/",
     "rxagents/sinks/",
     "rxagents/web/",
     "rxagents/redis/",
     "rxagents/cli/",
     "rxagents/operators/",
 ]
-"""What is within the size limits, so ``lint`` fails if it grows past them; the rest
-(rxagents/testing/) is reported until it is split, then added here."""
+"""What is within the size limits, so ``lint`` fails if it grows past them: all of rxagents/."""
 
 
 VERBOSE = False

@@ -9,6 +9,7 @@ nothing of the run loop.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import json
 import re
@@ -30,8 +31,12 @@ OutputExtractor = Callable[["RunResult"], Any]
 """Turns the sub-run's result into the tool's output (sync or async)."""
 
 _PARAMS: dict[str, Any] = {
+    # Key for key the schema the SDK sends for an agent used as a tool, so that the
+    # model sees the same tool whichever library runs it.
+    "title": "AgentAsToolInput",
+    "description": "Default input schema for agent-as-tool calls.",
     "type": "object",
-    "properties": {"input": {"type": "string", "description": "The input for the agent."}},
+    "properties": {"input": {"title": "Input", "type": "string"}},
     "required": ["input"],
     "additionalProperties": False,
 }
@@ -74,7 +79,7 @@ def build_agent_tool(
     return FunctionTool(
         name=name,
         description=description,
-        params_json_schema=dict(_PARAMS),
+        params_json_schema=copy.deepcopy(_PARAMS),
         on_invoke=on_invoke,
         strict_json_schema=True,
     )

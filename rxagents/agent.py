@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from rxagents._agent_tool import OutputExtractor, build_agent_tool
+from rxagents._strict_schema import strict_empty_object
+from rxagents.agent_output import output_schema
 from rxagents.context import RunContext
 from rxagents.errors import UserError
 from rxagents.model_settings import ModelSettings
@@ -45,12 +47,16 @@ class Handoff:
         tool_name: the tool the model calls to hand off.
         tool_description: the description the model sees.
         on_handoff: called with the run context when the handoff happens.
+        input_json_schema: the schema of the tool's arguments (none: an empty object).
+        strict_json_schema: the schema is strict, as the SDK sends it.
     """
 
     agent: Agent[Any]
     tool_name: str
     tool_description: str
     on_handoff: Callable[[RunContext[Any]], Any] | None = None
+    input_json_schema: dict[str, Any] = field(default_factory=strict_empty_object)
+    strict_json_schema: bool = True
 
 
 def handoff(
@@ -72,8 +78,10 @@ def handoff(
 
 
 def _default_description(agent: Agent[Any]) -> str:
-    extra = f" {agent.handoff_description}" if agent.handoff_description else ""
-    return f"Handoff to the {agent.name} agent to handle the request.{extra}"
+    # Word for word what the SDK sends, trailing space included when there is no
+    # handoff_description: the model sees the same tools whichever library runs it.
+    extra = agent.handoff_description or ""
+    return f"Handoff to the {agent.name} agent to handle the request. {extra}"
 
 
 def _check_tools(agent_name: str, tools: Sequence[Any]) -> None:
@@ -229,6 +237,7 @@ def validate_agent_graph(agent: Agent[Any], max_turns: int) -> None:
                     f"agent {current.name!r} has a handoff target without a name ({target!r}); "
                     "pass Agent instances with a non-empty name"
                 )
+        output_schema(current.output_type)  # a type that cannot be made strict fails here
         for h in current.get_handoffs():
             _claim(names, h.tool_name, "handoff", current)
             todo.append(h.agent)

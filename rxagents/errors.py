@@ -6,12 +6,15 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rxagents.guardrail import InputGuardrailResult, OutputGuardrailResult
+    from rxagents.result import RunErrorDetails
 
 __all__ = [
     "AgentsError",
+    "AgentsException",
     "InputGuardrailTripwireTriggered",
     "MaxTurnsExceeded",
     "ModelBehaviorError",
+    "ModelConfigError",
     "ModelConnectionError",
     "ModelEventTooLarge",
     "ModelHTTPError",
@@ -25,11 +28,27 @@ __all__ = [
 
 
 class AgentsError(Exception):
-    """Base class of every error raised by rxagents."""
+    """Base class of every error raised by rxagents.
+
+    Attributes:
+        run_data: when a run failed with it, what the run had done until then
+            (:class:`~rxagents.result.RunErrorDetails`: items, usage, last agent);
+            ``None`` for errors raised outside a run.
+    """
+
+    run_data: RunErrorDetails | None = None
+
+
+AgentsException = AgentsError
+"""The OpenAI Agents SDK's name for :class:`AgentsError`."""
 
 
 class UserError(AgentsError):
     """The library was configured or called wrongly; the message says how to fix it."""
+
+
+class ModelConfigError(UserError):
+    """No model can run as configured: e.g. a model is named but no server is set up for it."""
 
 
 class MaxTurnsExceeded(AgentsError):

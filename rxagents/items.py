@@ -5,38 +5,50 @@ Each wraps the Responses API item (``raw_item``) and the agent that produced it.
 
 from __future__ import annotations
 
+import copy
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from rxagents._agent_ref import AgentRef
 from rxagents._lazy_type import lazy_type
-
-if TYPE_CHECKING:
-    from openai.types.responses import (
-        ResponseFunctionToolCall,
-        ResponseOutputMessage,
-        ResponseReasoningItem,
-    )
-else:
-    # openai's types load when a schema is first needed (validation, dumps), not at import.
-    ResponseFunctionToolCall = lazy_type("openai.types.responses", "ResponseFunctionToolCall")
-    ResponseOutputMessage = lazy_type("openai.types.responses", "ResponseOutputMessage")
-    ResponseReasoningItem = lazy_type("openai.types.responses", "ResponseReasoningItem")
 from rxagents.usage import Usage
 
 __all__ = [
     "HandoffCallItem",
     "HandoffOutputItem",
+    "ItemHelpers",
     "MessageOutputItem",
     "ModelResponse",
     "ReasoningItem",
     "RunItem",
+    "TResponseInputItem",
     "ToolCallItem",
     "ToolCallOutputItem",
     "text_of",
+    "tool_output_text",
 ]
+
+if TYPE_CHECKING:
+    from openai.types.responses import (
+        ResponseFunctionToolCall,
+        ResponseInputItemParam,
+        ResponseOutputMessage,
+        ResponseReasoningItem,
+    )
+
+    TResponseInputItem: TypeAlias = ResponseInputItemParam
+else:
+    # openai's types load when a schema is first needed (validation, dumps), not at import.
+    _RESPONSES = "openai.types.responses"
+    ResponseFunctionToolCall = lazy_type(_RESPONSES, "ResponseFunctionToolCall")
+    ResponseOutputMessage = lazy_type(_RESPONSES, "ResponseOutputMessage")
+    ResponseReasoningItem = lazy_type(_RESPONSES, "ResponseReasoningItem")
+    TResponseInputItem = lazy_type(_RESPONSES, "ResponseInputItemParam")
+"""One Responses API input item (the SDK's name): a user message, a function call..."""
 
 
 class _Item(BaseModel):
@@ -85,14 +97,18 @@ class ToolCallOutputItem(_Item):
 
     Attributes:
         raw_item: the ``function_call_output`` input item sent back to the model.
-        output: the Python value the tool returned (or the error text).
+        output: the Python value the tool returned (or the text the model was told
+            of its failure).
         is_error: the tool raised, or its arguments were rejected.
+        error: the exception, for the developer (the model only gets the tool's
+            ``failure_error_function`` text). In-process only: it is not serialised.
     """
 
     type: Literal["tool_call_output_item"] = "tool_call_output_item"
     raw_item: dict[str, Any]
     output: Any
     is_error: bool = False
+    error: Exception | None = Field(default=None, exclude=True, repr=False)
 
     @property
     def call_id(self) -> str:
@@ -136,6 +152,96 @@ RunItem = Annotated[
 def text_of(message: ResponseOutputMessage) -> str:
     """All ``output_text`` parts of a message, joined."""
     return "".join(part.text for part in message.content if part.type == "output_text")
+
+
+def tool_output_text(value: Any) -> str:
+    """How a tool's return value is shown to the model: strings as they are, pydantic
+    models and other values as JSON (``str()`` for what JSON cannot hold)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, BaseModel):
+        return value.model_dump_json()
+    try:
+        return json.dumps(value, default=str)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+class ItemHelpers:
+    """The SDK's helpers for run items and Responses items, for code written against it.
+
+    Example:
+        >>> ItemHelpers.input_to_new_input_list("hi")
+        [{'content': 'hi', 'role': 'user'}]
+    """
+
+    @classmethod
+    def extract_last_content(cls, message: Any) -> str:
+        """The last part of an output message: its text or its refusal ("" if none)."""
+        from openai.types.responses import (
+            ResponseOutputMessage,
+            ResponseOutputRefusal,
+            ResponseOutputText,
+        )
+
+        if not isinstance(message, ResponseOutputMessage) or not message.content:
+            return ""
+        last = message.content[-1]
+        if isinstance(last, ResponseOutputText):
+            return last.text or ""
+        if isinstance(last, ResponseOutputRefusal):
+            return last.refusal
+        from rxagents.errors import ModelBehaviorError
+
+        raise ModelBehaviorError(f"unexpected content part in a message: {type(last).__name__}")
+
+    @classmethod
+    def extract_last_text(cls, message: Any) -> str | None:
+        """The last part of an output message if it is text, else ``None`` (refusals too)."""
+        from openai.types.responses import ResponseOutputMessage, ResponseOutputText
+
+        if isinstance(message, ResponseOutputMessage) and message.content:
+            last = message.content[-1]
+            if isinstance(last, ResponseOutputText):
+                return last.text
+        return None
+
+    @classmethod
+    def input_to_new_input_list(
+        cls, input: str | Sequence[TResponseInputItem] | Sequence[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """A run's input as a new list of input items (a string becomes a user message)."""
+        if isinstance(input, str):
+            return [{"content": input, "role": "user"}]
+        return [
+            item.model_dump(exclude_unset=True, mode="json")
+            if isinstance(item, BaseModel)
+            else copy.deepcopy(dict(item))
+            for item in input
+        ]
+
+    @classmethod
+    def text_message_outputs(cls, items: Sequence[Any]) -> str:
+        """The text of every :class:`MessageOutputItem` among ``items``, joined."""
+        return "".join(
+            cls.text_message_output(item) for item in items if isinstance(item, MessageOutputItem)
+        )
+
+    @classmethod
+    def text_message_output(cls, message: MessageOutputItem) -> str:
+        """The text of one message item, all its text parts joined (refusals left out)."""
+        return text_of(message.raw_item)
+
+    @classmethod
+    def tool_call_output_item(
+        cls, tool_call: ResponseFunctionToolCall, output: Any
+    ) -> dict[str, Any]:
+        """The ``function_call_output`` input item answering ``tool_call`` with ``output``."""
+        return {
+            "call_id": tool_call.call_id,
+            "output": tool_output_text(output),
+            "type": "function_call_output",
+        }
 
 
 @dataclass

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -11,7 +12,11 @@ from rxagents.guardrail import GuardrailResultRef
 from rxagents.items import RunItem
 from rxagents.usage import Usage
 
-__all__ = ["RunResult", "Usage"]
+if TYPE_CHECKING:
+    from rxagents.agent import Agent
+    from rxagents.context import RunContext
+
+__all__ = ["RunErrorDetails", "RunResult", "Usage"]
 
 
 class RunResult(BaseModel):
@@ -51,3 +56,39 @@ class RunResult(BaseModel):
         )
         items.extend(item.to_input_item() for item in self.new_items)
         return items
+
+
+@dataclass(frozen=True)
+class RunErrorDetails:
+    """What a run had done when it failed: ``error.run_data`` of the run's
+    :class:`~rxagents.errors.AgentsError` (the SDK's names).
+
+    Attributes:
+        input: the run's original input.
+        new_items: the items produced before the error, in order.
+        last_agent: the agent whose turn it was.
+        context_wrapper: the run's context (``.context``, ``.usage``).
+        usage: requests and tokens of the model calls completed before the error.
+    """
+
+    input: str | list[dict[str, Any]]
+    new_items: list[RunItem]
+    last_agent: Agent[Any]
+    context_wrapper: RunContext[Any]
+    usage: Usage
+
+    def to_input_list(self) -> list[dict[str, Any]]:
+        """The conversation up to the error, as Responses input items."""
+        items: list[dict[str, Any]] = (
+            [{"role": "user", "content": self.input}]
+            if isinstance(self.input, str)
+            else list(self.input)
+        )
+        items.extend(item.to_input_item() for item in self.new_items)
+        return items
+
+    def __str__(self) -> str:
+        return (
+            f"RunErrorDetails(last_agent={self.last_agent.name!r}, "
+            f"{len(self.new_items)} items, usage={self.usage!r})"
+        )

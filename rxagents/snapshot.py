@@ -37,7 +37,7 @@ from rxagents.items import (
     ToolCallOutputItem,
 )
 from rxagents.result import RunResult
-from rxagents.usage import Usage
+from rxagents.usage import Usage, model_call_usage
 
 __all__ = [
     "RunAccumulator",
@@ -126,6 +126,10 @@ class RunAccumulator:
             self.state = self.state._replace(
                 current_agent=e.new_agent, segment_count=len(self.segments)
             )
+        elif kind == "nested_run_event":  # a sub-run's model calls count in its parent's usage
+            reported = model_call_usage(e.innermost)
+            if reported is not False:
+                self.state = self.state._replace(usage=_plus(self.state.usage, reported))
         elif kind == "run_completed_stream_event":
             self.state = self.state._replace(result=e.result)
         elif kind == "turn_restarted":

@@ -1,8 +1,11 @@
 """``@function_tool``: a typed Python function offered to the model as a tool.
 
-The parameters' JSON schema comes from the type hints through pydantic, the
-description from the docstring, and the model's arguments are validated by the
-same pydantic model before the function runs.
+The parameters' JSON schema comes from the type hints through pydantic, made
+strict by default as the OpenAI Agents SDK does (see :mod:`rxagents._strict_schema`),
+the description from the docstring, and the model's arguments are validated by
+the same pydantic model before the function runs. When the function raises, the
+model gets the tool's ``failure_error_function`` text (by default the SDK's
+fixed sentence, never the exception's message, which may carry internals).
 """
 
 from __future__ import annotations
@@ -16,20 +19,46 @@ from typing import Any, TypeVar, get_type_hints, overload
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
+from rxagents._strict_schema import ensure_strict_json_schema
 from rxagents.context import RunContext
 from rxagents.errors import UserError
 
-__all__ = ["FunctionTool", "ToolArgumentsError", "function_tool"]
+__all__ = [
+    "FunctionTool",
+    "ToolArgumentsError",
+    "ToolErrorFunction",
+    "default_tool_error_function",
+    "function_tool",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+ToolErrorFunction = Callable[[RunContext[Any], Exception], "str | Awaitable[str]"]
+"""``(run context, the exception) -> the text the model gets`` (sync or async)."""
+
+TOOL_ERROR_TEXT = "An error occurred while running the tool. Please try again."
+"""What the model is told when a tool raises (the OpenAI Agents SDK's wording)."""
 
 
 class ToolArgumentsError(Exception):
     """The model's arguments for a tool were not JSON or did not validate.
 
-    Its message is sent back to the model as the call's output, so it says
-    exactly what was wrong.
+    Its message says exactly what was wrong, and holds only what the model sent.
     """
+
+
+def default_tool_error_function(ctx: RunContext[Any], error: Exception) -> str:
+    """The model's view of a failed call: the SDK's fixed text, not the exception.
+
+    The exception's message can carry internals and secrets, so the model only
+    learns that the call failed. Arguments the model got wrong are the exception:
+    it is told what was wrong (the message holds only the model's own output), so
+    that it can fix the call. The developer still gets the exception itself, as
+    ``ToolCallOutputItem.error`` and in the ``rxagents.tools`` log.
+    """
+    if isinstance(error, ToolArgumentsError):
+        return f"Error: {error}"
+    return TOOL_ERROR_TEXT
 
 
 @dataclass(eq=False)
@@ -41,40 +70,49 @@ class FunctionTool:
         description: what the tool does, shown to the model.
         params_json_schema: JSON schema of the arguments object.
         on_invoke: ``(RunContext, arguments JSON) -> awaitable output``.
+        strict_json_schema: the schema is strict and the API is asked to enforce it.
+        failure_error_function: turns an exception of the tool into the text the
+            model gets; ``None`` fails the run with
+            :class:`~rxagents.errors.ToolExecutionError` instead.
     """
 
     name: str
     description: str
     params_json_schema: dict[str, Any]
     on_invoke: Callable[[RunContext[Any], str], Awaitable[Any]] = field(repr=False)
-    strict_json_schema: bool = False
+    strict_json_schema: bool = True
+    failure_error_function: ToolErrorFunction | None = field(
+        default=default_tool_error_function, repr=False
+    )
 
 
 _NAME_RE = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
 
+_SECTION_RE = re.compile(
+    r"^(args|arguments|parameters|params|returns?|raises|yields?|examples?|notes?|warnings?"
+    r"|attributes|see also|references|todo|keyword args|keyword arguments):$",
+    re.IGNORECASE,
+)
+_ARGS_SECTIONS = ("args:", "arguments:", "parameters:", "params:")
+
+
 def _docstring_parts(doc: str | None) -> tuple[str, dict[str, str]]:
-    """The summary of a Google-style docstring and its ``Args:`` descriptions."""
+    """A Google-style docstring's description (the text before its first section, as the
+    SDK sends it) and its ``Args:`` descriptions."""
     if not doc:
         return "", {}
-    lines = inspect.cleandoc(doc).splitlines()
-    summary: list[str] = []
+    description: list[str] = []
     params: dict[str, str] = {}
-    section = "summary"
+    section = "description"
     current: str | None = None
-    for line in lines:
+    for line in inspect.cleandoc(doc).splitlines():
         stripped = line.strip()
-        if stripped.lower() in ("args:", "arguments:", "parameters:"):
-            section = "args"
+        if _SECTION_RE.match(stripped):
+            section = "args" if stripped.lower() in _ARGS_SECTIONS else "other"
             continue
-        if stripped.endswith(":") and stripped[:-1].lower() in ("returns", "raises", "yields"):
-            section = "other"
-            continue
-        if section == "summary":
-            if not stripped and summary:
-                section = "body"
-            elif stripped:
-                summary.append(stripped)
+        if section == "description":
+            description.append(line.rstrip())
         elif section == "args" and stripped:
             match = re.match(r"^(\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$", stripped)
             if match and line.startswith((" ", "\t")) and not line.startswith("        "):
@@ -82,14 +120,22 @@ def _docstring_parts(doc: str | None) -> tuple[str, dict[str, str]]:
                 params[current] = match.group(2)
             elif current:
                 params[current] = f"{params[current]} {stripped}".strip()
-    return " ".join(summary), params
+    return "\n".join(description).strip(), params
 
 
-def _build(func: Callable[..., Any], name: str | None, description: str | None) -> FunctionTool:
-    tool_name = name or func.__name__
+@dataclass(frozen=True)
+class _Options:
+    name: str | None
+    description: str | None
+    strict: bool
+    failure_error_function: ToolErrorFunction | None
+
+
+def _build(func: Callable[..., Any], options: _Options) -> FunctionTool:
+    tool_name = options.name or func.__name__
     if not _NAME_RE.match(tool_name):
         raise UserError(f"tool name {tool_name!r} is invalid: use 1-64 letters, digits, '_' or '-'")
-    summary, arg_docs = _docstring_parts(func.__doc__)
+    doc_description, arg_docs = _docstring_parts(func.__doc__)
     signature = inspect.signature(func)
     hints = get_type_hints(func, include_extras=True)
     params = list(signature.parameters.values())
@@ -109,7 +155,8 @@ def _build(func: Callable[..., Any], name: str | None, description: str | None) 
         f"{tool_name}_args", __config__=ConfigDict(extra="forbid"), **fields
     )
     schema = args_model.model_json_schema()
-    schema.pop("title", None)
+    if options.strict:
+        schema = ensure_strict_json_schema(schema, owner=f"tool {tool_name!r}")
     is_async = inspect.iscoroutinefunction(func)
     names = [p.name for p in params]
 
@@ -123,9 +170,11 @@ def _build(func: Callable[..., Any], name: str | None, description: str | None) 
 
     return FunctionTool(
         name=tool_name,
-        description=description or summary or tool_name,
+        description=options.description or doc_description,
         params_json_schema=schema,
         on_invoke=on_invoke,
+        strict_json_schema=options.strict,
+        failure_error_function=options.failure_error_function,
     )
 
 
@@ -163,7 +212,14 @@ def function_tool(func: Callable[..., Any], /) -> FunctionTool: ...
 
 @overload
 def function_tool(
-    *, name: str | None = None, description: str | None = None
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    strict_json_schema: bool | None = None,
+    failure_error_function: ToolErrorFunction | None = default_tool_error_function,
+    name_override: str | None = None,
+    description_override: str | None = None,
+    strict_mode: bool | None = None,
 ) -> Callable[[Callable[..., Any]], FunctionTool]: ...
 
 
@@ -173,11 +229,33 @@ def function_tool(
     *,
     name: str | None = None,
     description: str | None = None,
+    strict_json_schema: bool | None = None,
+    failure_error_function: ToolErrorFunction | None = default_tool_error_function,
+    name_override: str | None = None,
+    description_override: str | None = None,
+    strict_mode: bool | None = None,
 ) -> FunctionTool | Callable[[Callable[..., Any]], FunctionTool]:
     """Turn a typed sync or async function into a :class:`FunctionTool`.
 
     The first parameter may be a :class:`~rxagents.RunContext`; it is passed the
-    run's context and hidden from the model.
+    run's context and hidden from the model. The arguments' schema is strict
+    unless ``strict_json_schema=False``: every parameter is required (one with a
+    ``None`` default is nullable instead), no other keys are allowed, and the API
+    enforces it while the model writes the arguments.
+
+    Args:
+        func: the function (when used as ``@function_tool`` without parentheses).
+        name: the name the model calls it by (default: the function's name).
+        description: what it does, for the model (default: the docstring's text
+            before its ``Args:`` section).
+        strict_json_schema: make the schema strict (the default). A type that
+            cannot be made strict, such as ``dict[str, int]``, raises
+            :class:`~rxagents.errors.UserError` naming the parameter.
+        failure_error_function: ``(ctx, exception) -> text`` for the model when the
+            tool raises (sync or async); ``None`` fails the run instead.
+        name_override: the SDK's name for ``name``.
+        description_override: the SDK's name for ``description``.
+        strict_mode: the SDK's name for ``strict_json_schema``.
 
     Example:
         >>> @function_tool
@@ -191,10 +269,31 @@ def function_tool(
         >>> get_weather.name, get_weather.params_json_schema["required"]
         ('get_weather', ['city'])
     """
+    options = _Options(
+        name=_one_of("name", name, "name_override", name_override),
+        description=_one_of(
+            "description", description, "description_override", description_override
+        ),
+        strict=_one_of("strict_json_schema", strict_json_schema, "strict_mode", strict_mode)
+        is not False,
+        failure_error_function=failure_error_function,
+    )
     if func is not None:
-        return _build(func, name, description)
+        return _build(func, options)
 
     def decorate(f: Callable[..., Any]) -> FunctionTool:
-        return _build(f, name, description)
+        return _build(f, options)
 
     return decorate
+
+
+T = TypeVar("T")
+
+
+def _one_of(ours: str, value: T | None, sdk: str, sdk_value: T | None) -> T | None:
+    """One setting passed under our name or the SDK's, never both differently."""
+    if value is not None and sdk_value is not None and value != sdk_value:
+        raise UserError(
+            f"function_tool got both {ours}={value!r} and {sdk}={sdk_value!r}; pass one"
+        )
+    return value if value is not None else sdk_value

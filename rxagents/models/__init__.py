@@ -18,11 +18,17 @@ if TYPE_CHECKING:
     from rxagents.models.openai_chat import OpenAIChatCompletionsModel
     from rxagents.models.openai_responses import OpenAIResponsesModel
     from rxagents.models.provider import (
+        DefaultProvider,
         LocalProvider,
         OpenAIProvider,
+        ProviderFactory,
         default_provider,
         describe_default_model,
         describe_model,
+        environment_provider,
+        register_provider,
+        registered_provider,
+        unregister_provider,
     )
     from rxagents.models.response_builder import ResponseBuilder, response_usage
     from rxagents.models.scripted import ScriptedModel, ScriptStep
@@ -42,11 +48,17 @@ _WHERE = {
     "local_model_available": "rxagents.models.local",
     "OpenAIChatCompletionsModel": "rxagents.models.openai_chat",
     "OpenAIResponsesModel": "rxagents.models.openai_responses",
+    "DefaultProvider": "rxagents.models.provider",
     "LocalProvider": "rxagents.models.provider",
     "OpenAIProvider": "rxagents.models.provider",
+    "ProviderFactory": "rxagents.models.provider",
     "default_provider": "rxagents.models.provider",
     "describe_default_model": "rxagents.models.provider",
     "describe_model": "rxagents.models.provider",
+    "environment_provider": "rxagents.models.provider",
+    "register_provider": "rxagents.models.provider",
+    "registered_provider": "rxagents.models.provider",
+    "unregister_provider": "rxagents.models.provider",
     "ResponseBuilder": "rxagents.models.response_builder",
     "response_usage": "rxagents.models.response_builder",
     "ScriptedModel": "rxagents.models.scripted",
@@ -66,6 +78,7 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "DEFAULT_STREAM_LIMITS",
     "LOCAL_MODEL_NAME",
+    "DefaultProvider",
     "LocalModel",
     "LocalProvider",
     "Model",
@@ -75,6 +88,7 @@ __all__ = [
     "OpenAIProvider",
     "OpenAIResponsesModel",
     "OutputSchema",
+    "ProviderFactory",
     "ResponseBuilder",
     "ScriptStep",
     "ScriptedModel",
@@ -83,6 +97,10 @@ __all__ = [
     "default_provider",
     "describe_default_model",
     "describe_model",
+    "environment_provider",
     "local_model_available",
+    "register_provider",
+    "registered_provider",
     "response_usage",
+    "unregister_provider",
 ]

@@ -22,7 +22,7 @@ class ToolSpec:
     name: str
     description: str
     parameters: dict[str, Any]
-    strict: bool = False
+    strict: bool = True
 
     def to_responses_tool(self) -> dict[str, Any]:
         """The Responses API ``tools`` entry."""
@@ -35,14 +35,13 @@ class ToolSpec:
         }
 
     def to_chat_tool(self) -> dict[str, Any]:
-        """The Chat Completions ``tools`` entry (``strict`` only when set)."""
+        """The Chat Completions ``tools`` entry."""
         function: dict[str, Any] = {
             "name": self.name,
             "description": self.description,
             "parameters": self.parameters,
+            "strict": self.strict,
         }
-        if self.strict:
-            function["strict"] = True
         return {"type": "function", "function": function}
 
 
@@ -52,7 +51,7 @@ class OutputSchema:
 
     name: str
     schema: dict[str, Any]
-    strict: bool = False
+    strict: bool = True
 
 
 @dataclass(frozen=True)

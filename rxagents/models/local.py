@@ -16,6 +16,7 @@ import asyncio
 import atexit
 import importlib.util
 import json
+import logging
 import os
 import threading
 import time
@@ -172,6 +173,26 @@ def _wait_healthy(url: str, timeout: float = 60.0) -> None:
     )
 
 
+_warned_agents: set[str] = set()
+_warned_lock = threading.Lock()
+
+
+def _warn_tools_unused(request: ModelRequest) -> None:
+    agent = request.agent_name
+    with _warned_lock:
+        if agent in _warned_agents:
+            return
+        _warned_agents.add(agent)
+    names = ", ".join(tool.name for tool in request.tools)
+    logging.getLogger("rxagents.models").warning(
+        "rxagents: agent %r offers tools (%s) but %s does not call tools, so they will not "
+        "run; give the agent a model that calls tools (OpenAI, or a server with tool support)",
+        agent,
+        names,
+        LOCAL_MODEL_NAME,
+    )
+
+
 _servers: dict[tuple[Any, ...], LocalServer] = {}
 _servers_lock = threading.Lock()
 
@@ -252,7 +273,13 @@ class LocalModel:
         return await asyncio.to_thread(self.server.ensure_started)
 
     def stream(self, request: ModelRequest) -> AsyncIterator[ResponseStreamEvent]:
-        """Send ``request`` to the local server; iterate to receive its events."""
+        """Send ``request`` to the local server; iterate to receive its events.
+
+        The bundled 135M model does not call tools: an agent that offers some
+        gets one warning in the log (per agent name, per process).
+        """
+        if request.tools and self.name == LOCAL_MODEL_NAME:
+            _warn_tools_unused(request)
         return self._stream(request)
 
     async def _stream(self, request: ModelRequest) -> AsyncGenerator[ResponseStreamEvent, None]:

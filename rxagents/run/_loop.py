@@ -9,16 +9,18 @@ deep, so a model's deltas pay for no extra layer.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from rxagents.agent import Agent, validate_agent_graph
-from rxagents.errors import MaxTurnsExceeded
+from rxagents.errors import AgentsError, MaxTurnsExceeded
 from rxagents.events import RunCompletedStreamEvent, StreamEvent, raw_event
 from rxagents.lifecycle import RunHooks
 from rxagents.models.base import ModelProvider
+from rxagents.models.limits import StreamLimits
 from rxagents.result import RunResult
 from rxagents.run._guardrails import InputGuards, run_output_guardrails
 from rxagents.run._hooks import HookCalls
@@ -49,6 +51,7 @@ async def run_events(
     model_provider: ModelProvider | None = None,
     control: RunControl | None = None,
     on_result: Callable[[RunResult], None] | None = None,
+    limits: StreamLimits | None = None,
     hooks: RunHooks[Any] | None = None,
 ) -> AsyncIterator[StreamEvent]:
     """Run ``agent`` on ``input`` and yield every event of the run, in order.
@@ -66,54 +69,62 @@ async def run_events(
     current = agent
     yield run.agent_updated(current)
     try:
-        await guards.start()
-    finally:
-        run.input_guardrail_results = guards.results
-    await run.hooks.agent_start(run.ctx, current)
-    for _ in range(max_turns):
-        turn = Turn(run, current, model_provider, _sub_run)
-        request = await turn.request()
-        await run.hooks.llm_start(run.ctx, current, request)
-        stream = guards.watch(resolve_model(current, model_provider).stream(request))
-        nested_pending, finished = turn.nested.pending, turn.finished
         try:
-            async for event in stream:  # the model phase
-                yield raw_event(run_id, run.seq, event)
-                run.seq += 1
-                data: Any = event
-                if data.type in ACTED_ON:
-                    acted = turn.act_on(data)
-                    if acted is not None:
-                        yield acted
-                        if turn.to_start is not None:
-                            turn.start_tool()
-                while nested_pending or finished:
-                    yield turn.next_ready()
-            await guards.settle()
-            await run.hooks.llm_end(run.ctx, current, turn.response)
-            while turn.running or finished or nested_pending:  # the tools still running
-                if nested_pending or finished:
-                    yield turn.next_ready()
-                else:
-                    await turn.wait()
+            await guards.start()
         finally:
-            guards.close()
-            await turn.close(stream)
-        if turn.handoff_calls:
-            events, current = await turn.hand_off()
-            for handed in events:
-                yield handed
-            await run.hooks.agent_start(run.ctx, current)
-        elif not turn.called_tools:
-            output = turn.final_output()
-            await run.hooks.agent_end(run.ctx, current, output)
-            run.output_guardrail_results = await run_output_guardrails(current, output, run.ctx)
-            yield _completed(run.complete(output, current), on_result)
-            return
-        if control is not None and control.stop_after_turn:
-            yield _completed(run.complete(None, current, interrupted=True), on_result)
-            return
-    raise MaxTurnsExceeded(max_turns)
+            run.input_guardrail_results = guards.results
+        await run.hooks.agent_start(run.ctx, current)
+        for _ in range(max_turns):
+            turn = Turn(run, current, model_provider, _sub_run)
+            request = await turn.request()
+            if limits is not None:
+                request = dataclasses.replace(request, limits=limits)
+            await run.hooks.llm_start(run.ctx, current, request)
+            stream = guards.watch(resolve_model(current, model_provider).stream(request))
+            nested_pending, finished = turn.nested.pending, turn.finished
+            try:
+                async for event in stream:  # the model phase
+                    yield raw_event(run_id, run.seq, event)
+                    run.seq += 1
+                    data: Any = event
+                    if data.type in ACTED_ON:
+                        acted = turn.act_on(data)
+                        if acted is not None:
+                            yield acted
+                            if turn.to_start is not None:
+                                turn.start_tool()
+                    while nested_pending or finished:
+                        yield turn.next_ready()
+                await guards.settle()
+                await run.hooks.llm_end(run.ctx, current, turn.response)
+                while turn.running or finished or nested_pending:  # the tools still running
+                    if nested_pending or finished:
+                        yield turn.next_ready()
+                    else:
+                        await turn.wait()
+            finally:
+                guards.close()
+                await turn.close(stream)
+            turn.record_outputs()
+            if turn.handoff_calls:
+                events, current = await turn.hand_off()
+                for handed in events:
+                    yield handed
+                await run.hooks.agent_start(run.ctx, current)
+            elif not turn.called_tools:
+                output = turn.final_output()
+                await run.hooks.agent_end(run.ctx, current, output)
+                run.output_guardrail_results = await run_output_guardrails(current, output, run.ctx)
+                yield _completed(run.complete(output, current), on_result)
+                return
+            if control is not None and control.stop_after_turn:
+                yield _completed(run.complete(None, current, interrupted=True), on_result)
+                return
+        raise MaxTurnsExceeded(max_turns)
+    except AgentsError as error:
+        if error.run_data is None:  # what the run had done stays reachable, as in the SDK
+            error.run_data = run.error_details(current)
+        raise
 
 
 def _completed(

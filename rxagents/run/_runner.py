@@ -10,6 +10,7 @@ from rxagents.agent import Agent
 from rxagents.errors import UserError
 from rxagents.lifecycle import RunHooks
 from rxagents.models.base import ModelProvider
+from rxagents.models.limits import StreamLimits
 from rxagents.result import RunResult
 from rxagents.run._handle import RunHandle
 from rxagents.run._hooks import check_hooks
@@ -31,6 +32,8 @@ class Runner:
         context: any object, passed to tools and dynamic instructions as ``ctx.context``.
         max_turns: model calls allowed before :class:`~rxagents.errors.MaxTurnsExceeded`.
         model_provider: resolves model names; default: see ``rxagents.models.provider``.
+        limits: timeouts and the event size cap for this run's model calls
+            (:class:`~rxagents.models.StreamLimits`), over each model's own.
         hooks: a :class:`~rxagents.RunHooks` called at each step of the run; an
             exception in a hook ends the run with it.
     """
@@ -43,6 +46,7 @@ class Runner:
         context: Any = None,
         max_turns: int = 10,
         model_provider: ModelProvider | None = None,
+        limits: StreamLimits | None = None,
         hooks: RunHooks[Any] | None = None,
     ) -> RunStream:
         """A cold Observable of the run's events: nothing runs until it is subscribed.
@@ -62,6 +66,7 @@ class Runner:
                 context=context,
                 max_turns=max_turns,
                 model_provider=model_provider,
+                limits=limits,
                 on_result=stream.record_result,
                 hooks=run_hooks,
             )
@@ -77,6 +82,7 @@ class Runner:
         context: Any = None,
         max_turns: int = 10,
         model_provider: ModelProvider | None = None,
+        limits: StreamLimits | None = None,
         hooks: RunHooks[Any] | None = None,
     ) -> RunResult:
         """Run to completion and return the :class:`~rxagents.RunResult`."""
@@ -86,6 +92,7 @@ class Runner:
             context=context,
             max_turns=max_turns,
             model_provider=model_provider,
+            limits=limits,
             hooks=hooks,
         )
         return await stream.result()
@@ -98,6 +105,7 @@ class Runner:
         context: Any = None,
         max_turns: int = 10,
         model_provider: ModelProvider | None = None,
+        limits: StreamLimits | None = None,
         hooks: RunHooks[Any] | None = None,
     ) -> RunResult:
         """:meth:`run` from synchronous code (starts and closes its own event loop).
@@ -122,6 +130,7 @@ class Runner:
                 context=context,
                 max_turns=max_turns,
                 model_provider=model_provider,
+                limits=limits,
                 hooks=hooks,
             )
         )
@@ -135,6 +144,7 @@ class Runner:
         max_turns: int = 10,
         model_provider: ModelProvider | None = None,
         run_id: str | None = None,
+        limits: StreamLimits | None = None,
         hooks: RunHooks[Any] | None = None,
     ) -> RunHandle:
         """Start a hot run now (inside a running event loop) and return its handle."""
@@ -151,6 +161,7 @@ class Runner:
                 context=context,
                 max_turns=max_turns,
                 model_provider=model_provider,
+                limits=limits,
                 control=control,
                 on_result=stream.record_result,
                 hooks=run_hooks,

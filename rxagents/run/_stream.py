@@ -73,8 +73,9 @@ class RunStream(Observable[StreamEvent]):
             raise AgentsError("no run of this stream has completed yet; iterate or await it first")
         return self.last_result.final_output
 
-    def __aiter__(self) -> ObservableIterator[StreamEvent]:
-        return self.events()
+    def __aiter__(self) -> AsyncIterator[StreamEvent]:
+        # The iterator's own __aiter__ hands out the generator that ``break`` closes.
+        return self.events().__aiter__()
 
     async def __aenter__(self) -> ObservableIterator[StreamEvent]:
         self._context_iterator = self.events()
@@ -86,7 +87,14 @@ class RunStream(Observable[StreamEvent]):
     async def result(self) -> RunResult:
         """Run once and return its :class:`~rxagents.RunResult` (events are discarded)."""
         async with self.events(maxsize=1 << 30) as events:
-            async for event in events:
+            # __anext__ directly: ``async with`` already closes the iterator, so the
+            # generator ``async for`` would hand out (and its finalizer task) is not needed.
+            next_event = events.__anext__
+            while True:
+                try:
+                    event = await next_event()
+                except StopAsyncIteration:
+                    break
                 if isinstance(event, RunCompletedStreamEvent):
                     return event.result
         raise AgentsError("the run ended without a RunCompletedStreamEvent")

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import json
+import inspect
+import logging
 from typing import TYPE_CHECKING, Any
-
-from pydantic import BaseModel
 
 from rxagents.agent import Agent
 from rxagents.context import RunContext
-from rxagents.errors import ToolExecutionError
-from rxagents.items import ToolCallOutputItem
+from rxagents.errors import ToolExecutionError, UserError
+from rxagents.items import ToolCallOutputItem, tool_output_text
 from rxagents.run._hooks import HookCalls
 from rxagents.tools import FunctionTool, ToolArgumentsError
 
@@ -20,24 +19,25 @@ if TYPE_CHECKING:
 
 __all__ = ["invoke_tool", "output_text", "start_tool"]
 
+log = logging.getLogger("rxagents.tools")
+"""Where failed tool calls are logged, exception and traceback included."""
 
-def output_text(value: Any) -> str:
-    """How a tool's return value is shown to the model."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, BaseModel):
-        return value.model_dump_json()
-    try:
-        return json.dumps(value, default=str)
-    except (TypeError, ValueError):
-        return str(value)
+
+output_text = tool_output_text
+"""How a tool's return value is shown to the model (see :func:`rxagents.items.tool_output_text`)."""
 
 
 def _output_item(
-    agent: Agent[Any], call: ResponseFunctionToolCall, value: Any, is_error: bool
+    agent: Agent[Any],
+    call: ResponseFunctionToolCall,
+    value: Any,
+    is_error: bool,
+    error: Exception | None = None,
 ) -> ToolCallOutputItem:
     raw = {"type": "function_call_output", "call_id": call.call_id, "output": output_text(value)}
-    return ToolCallOutputItem(agent=agent, raw_item=raw, output=value, is_error=is_error)
+    return ToolCallOutputItem(
+        agent=agent, raw_item=raw, output=value, is_error=is_error, error=error
+    )
 
 
 async def invoke_tool(
@@ -47,7 +47,10 @@ async def invoke_tool(
     ctx: RunContext[Any],
     hooks: HookCalls | None = None,
 ) -> ToolCallOutputItem:
-    """Run one call. Mistakes the model can fix come back to it as the call's output.
+    """Run one call. A failure the model may recover from comes back to it as the call's
+    output: the tool's ``failure_error_function`` text, never the exception's own message
+    (unless that function says so). The exception itself goes to the output item's
+    ``error`` and to the ``rxagents.tools`` log.
 
     ``hooks`` (the run's lifecycle hooks) hear of the call just before the tool runs
     and just after it returns; an exception in a hook fails the run.
@@ -60,16 +63,43 @@ async def invoke_tool(
         await hooks.tool_start(ctx, agent, tool)
     try:
         value = await tool.on_invoke(ctx, call.arguments)
-    except ToolArgumentsError as exc:
-        return _output_item(agent, call, f"Error: {exc}", True)
     except Exception as exc:
-        if agent.tool_error_behavior == "raise":
+        fails_run = tool.failure_error_function is None or (
+            agent.tool_error_behavior == "raise" and not isinstance(exc, ToolArgumentsError)
+        )
+        if fails_run:
             raise ToolExecutionError(call.name, call.call_id, exc) from exc
-        message = f"Error: tool {call.name!r} raised {type(exc).__name__}: {exc}"
-        return _output_item(agent, call, message, True)
+        log.warning(
+            "tool %r (call %s) failed with %s",
+            call.name,
+            call.call_id,
+            type(exc).__name__,
+            exc_info=exc,
+        )
+        message = await _error_text(tool, ctx, call, exc)
+        return _output_item(agent, call, message, True, exc)
     if hooks is not None:
         await hooks.tool_end(ctx, agent, tool, value)
     return _output_item(agent, call, value, False)
+
+
+async def _error_text(
+    tool: FunctionTool, ctx: RunContext[Any], call: ResponseFunctionToolCall, exc: Exception
+) -> str:
+    """What the model is told about ``exc`` (the tool's failure_error_function decides)."""
+    describe = tool.failure_error_function
+    assert describe is not None
+    try:
+        text = describe(ctx, exc)
+        if inspect.isawaitable(text):
+            text = await text
+    except Exception as failure:
+        raise UserError(
+            f"the failure_error_function of tool {call.name!r} raised "
+            f"{type(failure).__name__} while describing a {type(exc).__name__}; "
+            "make it return a string for any exception"
+        ) from failure
+    return str(text)
 
 
 async def start_tool(

@@ -38,12 +38,12 @@ from rxagents.items import (
     text_of,
 )
 from rxagents.models.base import Model, ModelProvider, ModelRequest, ToolSpec
-from rxagents.result import RunResult
+from rxagents.result import RunErrorDetails, RunResult
 from rxagents.run._hooks import HookCalls
 from rxagents.run._nesting import NestedChannel, ParentLink, StartSubRun
 from rxagents.run._options import as_input_list, output_spec
 from rxagents.run._tool_calls import start_tool
-from rxagents.usage import Usage
+from rxagents.usage import Usage, model_call_usage
 
 if TYPE_CHECKING:
     from openai.types.responses import ResponseFunctionToolCall, ResponseOutputMessage
@@ -99,14 +99,26 @@ class LoopState:
         self.ctx: RunContext[Any] = RunContext(context=context, usage=self.usage)
         self.new_items: list[RunItem] = []
 
-    def item_event(self, name: str, item: RunItem) -> RunItemStreamEvent:
-        """Record ``item`` as the run's next item and number its event."""
-        self.new_items.append(item)
+    def item_event(self, name: str, item: RunItem, *, record: bool = True) -> RunItemStreamEvent:
+        """Number ``item``'s event and, unless ``record=False``, record it as the run's next
+        item (a tool output is recorded when its turn's outputs are, in call order)."""
+        if record:
+            self.new_items.append(item)
         event: RunItemStreamEvent = RunItemStreamEvent._fast(
             run_id=self.run_id, sequence_number=self.seq, name=name, item=item
         )
         self.seq += 1
         return event
+
+    def error_details(self, agent: Agent[Any]) -> RunErrorDetails:
+        """What the run had done when it failed, with ``agent``'s turn under way."""
+        return RunErrorDetails(
+            input=self.original_input,
+            new_items=list(self.new_items),
+            last_agent=agent,
+            context_wrapper=self.ctx,
+            usage=self.usage.model_copy(),
+        )
 
     def agent_updated(self, agent: Agent[Any]) -> AgentUpdatedStreamEvent:
         """The event that ``agent`` now runs."""
@@ -153,11 +165,7 @@ def _tool_specs(agent: Agent[Any], handoffs: Sequence[Handoff]) -> list[ToolSpec
         for t in agent.tools
     ]
     specs.extend(
-        ToolSpec(
-            h.tool_name,
-            h.tool_description,
-            {"type": "object", "properties": {}, "additionalProperties": False},
-        )
+        ToolSpec(h.tool_name, h.tool_description, h.input_json_schema, h.strict_json_schema)
         for h in handoffs
     )
     return specs
@@ -175,6 +183,7 @@ class Turn:
         "last_message",
         "model_provider",
         "nested",
+        "outputs",
         "response",
         "run",
         "running",
@@ -209,6 +218,8 @@ class Turn:
         self.finished: list[asyncio.Task[ToolCallOutputItem]] = []
         self.wakeup = asyncio.Event()
         self.nested = NestedChannel(self.wakeup)  # events of sub-runs started by its tools
+        self.outputs: dict[str, ToolCallOutputItem | None] = {}
+        """This turn's tool calls in model order, each with its output once it is done."""
 
     async def request(self) -> ModelRequest:
         """Phase 1: what the model is asked this turn."""
@@ -229,11 +240,7 @@ class Turn:
             return self._item_done(data.item)
         if kind == "response.completed" or kind == "response.incomplete":
             self.response = data.response
-            u = data.response.usage
-            if u is None:
-                self.run.usage.add(0, 0)
-            else:
-                self.run.usage.add(u.input_tokens, u.output_tokens, u.total_tokens)
+            self.run.usage.add_reported(data.response.usage)
             return None
         raise ModelBehaviorError(_failure_message(data))
 
@@ -258,6 +265,7 @@ class Turn:
             )
         self.called_tools = True
         self.to_start = item  # started once its tool_called event is out
+        self.outputs[item.call_id] = None
         return run.item_event("tool_called", ToolCallItem(agent=self.agent, raw_item=item))
 
     def start_tool(self) -> None:
@@ -301,10 +309,23 @@ class Turn:
         if self.nested.pending:
             event = self.nested.take(run.run_id, run.seq)
             run.seq += 1
+            reported = model_call_usage(event.innermost)
+            if reported is not False:  # a sub-run's model call counts in its parent, as the SDK
+                run.usage.add_reported(reported)
             return event
         output = self.finished.pop(0).result()
-        run.conversation.append(output.raw_item)
-        return run.item_event("tool_output", output)
+        self.outputs[output.call_id] = output
+        return run.item_event("tool_output", output, record=False)
+
+    def record_outputs(self) -> None:
+        """Phase 4b, once every tool is done: the outputs join the conversation and the
+        run's items in the order of the calls (as the SDK has them), whatever order the
+        tools finished in; their events went out as each finished."""
+        run = self.run
+        for output in self.outputs.values():
+            if output is not None:
+                run.conversation.append(output.raw_item)
+                run.new_items.append(output)
 
     async def wait(self) -> None:
         """Phase 3, once the model is done: wait until a tool or sub-run has news."""

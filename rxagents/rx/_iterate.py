@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from types import TracebackType
 from typing import Literal, TypeAlias, TypeVar
 
@@ -35,9 +35,10 @@ class BufferOverflow(AgentsError):
 class ObservableIterator(AsyncIterator[T]):
     """An async iterator (and async context manager) over an Observable.
 
-    The subscription starts at the first ``__anext__`` (or ``__aenter__``);
-    ``aclose()``, ``break`` inside ``async with``, or leaving the block disposes
-    it, which cancels an rxagents run.
+    The subscription starts at the first item asked for (or ``__aenter__``).
+    Leaving a plain ``async for`` by any path (``break``, an exception, a
+    timeout, a cancelled task), ``aclose()``, or leaving ``async with`` disposes
+    it, which cancels an rxagents run and closes its model's HTTP stream.
 
     Args:
         source: the Observable to iterate.
@@ -191,8 +192,24 @@ class ObservableIterator(AsyncIterator[T]):
         if self._overflowed:  # overflowed while subscribing (a replaying subject)
             self._dispose()
 
-    def __aiter__(self) -> ObservableIterator[T]:
-        return self
+    def __aiter__(self) -> AsyncIterator[T]:
+        # Python calls no aclose() on a custom iterator that ``async for`` leaves by
+        # ``break``; it does close an async generator: the generator's ``finally``
+        # runs on an exception or cancellation, and the event loop's finalizer hook
+        # (``sys.set_asyncgen_hooks``) acloses it once ``break`` drops the last
+        # reference. The subscription holds this iterator, never the generator.
+        return self._items()
+
+    async def _items(self) -> AsyncGenerator[T, None]:
+        try:
+            while True:
+                try:
+                    value = await self.__anext__()
+                except StopAsyncIteration:
+                    return
+                yield value
+        finally:
+            await self.aclose()
 
     async def __anext__(self) -> T:
         if self._subscription is None and not self._closed:

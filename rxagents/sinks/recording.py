@@ -25,7 +25,7 @@ from rxagents.events import (
     RunItemStreamEvent,
     StreamEvent,
 )
-from rxagents.operators.merge import TaggedEvent
+from rxagents.operators import TaggedEvent
 
 __all__ = [
     "LaneTrace",

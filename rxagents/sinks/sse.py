@@ -58,8 +58,16 @@ problems, and one listener for both would confuse them.
 
 
 def error_message(error: BaseException) -> dict[str, Any]:
-    """The JSON message describing a failed run: its error class and message."""
-    return {"type": ERROR_EVENT, "error": type(error).__name__, "message": str(error)}
+    """The JSON message describing a failed run: its error class and message.
+
+    A guardrail's tripwire also names the guardrail (``"guardrail"``), so a page can
+    show that the run was stopped on purpose rather than broken.
+    """
+    message = {"type": ERROR_EVENT, "error": type(error).__name__, "message": str(error)}
+    tripped = getattr(error, "guardrail_result", None)
+    if tripped is not None:
+        message["guardrail"] = tripped.guardrail.get_name()
+    return message
 
 
 def done_message(status: RunStatus) -> dict[str, Any]:

@@ -3,7 +3,13 @@
 Everything here works without a model or a network. The hypothesis strategies
 (:func:`scripts`, :func:`stream_events`, :func:`text_chunkings`, :func:`timed`)
 need ``hypothesis`` installed (``pip install rxagents[testing]``); they are
-imported on first use.
+imported on first use. :class:`ScriptedModel` and its steps live with the
+models (:mod:`rxagents.models.scripted`) and are re-exported here.
+
+Public modules: ``builders``, ``collect``, ``grammar``, ``marbles``, ``probes``,
+``script``, ``strategies``, ``texts``, ``openai_fixtures`` and ``openai_server``
+(the fake OpenAI server, needs ``rxagents[web]``), ``pytest_plugin``; modules
+starting with ``_`` are plumbing.
 """
 
 from __future__ import annotations

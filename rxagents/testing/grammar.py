@@ -142,73 +142,85 @@ def grammar_violations(
             or merged, e.g. coalesced deltas); it must still increase.
     """
     events = list(events)
-    problems: list[GrammarViolation] = []
     notes: list[tuple[str, Any]] | None = None
     if events and not hasattr(events[0], "sequence_number") and notifications is None:
         events, notes = _notifications(events)
     elif notifications is not None:
         notes = _notifications(notifications)[1]
+    check = _Checker(events, starting_agent, gaps)
     completed = not truncated
     if notes is not None:
-        problems.extend(_rule_1(notes, events, truncated))
+        check.problems.extend(_rule_1(notes, events, truncated))
         ends = [kind for kind, _ in notes if kind in ("C", "E")]
         completed = completed and bool(ends) and ends[0] == "C"
+    for index, event in enumerate(events):
+        check.event(index, event)
+    if completed:
+        check.ends()
+    return check.problems
 
-    runs: dict[str, _RunState] = {}
 
-    def fail(rule: int, index: int | None, state: _RunState, detail: str) -> None:
+class _Checker:
+    """Rules 2-5 over one recording: the state of every run, and what broke."""
+
+    def __init__(self, events: list[Any], starting_agent: str | None, gaps: bool) -> None:
+        self.events = events
+        self.starting_agent = starting_agent
+        self.gaps = gaps
+        self.runs: dict[str, _RunState] = {}
+        self.problems: list[GrammarViolation] = []
+
+    def fail(self, rule: int, index: int | None, state: _RunState, detail: str) -> None:
         seq = state.seq_now if index is not None else None
-        problems.append(
+        self.problems.append(
             GrammarViolation(
                 rule,
                 detail,
                 index=index,
                 sequence_number=seq,
                 run_id=state.run_id,
-                context=_context(events, index),
+                context=_context(self.events, index),
             )
         )
 
-    for index, event in enumerate(events):
+    def _state(self, run_id: str, *, nested: bool = False) -> _RunState:
+        state = self.runs.get(run_id)
+        if state is None:
+            state = self.runs[run_id] = _RunState(run_id, nested=nested)
+        return state
+
+    def event(self, index: int, event: Any) -> None:
+        """Check one event of the recording (and the sub-run event it may carry)."""
         run_id = getattr(event, "run_id", None)
         if run_id is None or not hasattr(event, "sequence_number"):
             raise TypeError(f"event at position {index} is not a stream event: {event!r}")
-        state = runs.get(run_id)
-        if state is None:
-            state = runs[run_id] = _RunState(run_id)
-        _check_event(event, index, state, fail, starting_agent, gaps)
+        state = self._state(run_id)
+        _check_event(event, index, state, self.fail, self.starting_agent, self.gaps)
         state.count += 1
         if isinstance(event, NestedRunEvent):
             call_id = event.path[1] if len(event.path) > 1 else ""
             if call_id not in state.open_calls:
                 where = "after its tool_output" if call_id in state.answered else "before its call"
-                fail(3, index, state, f"a sub-run event of call {call_id!r} {where}")
+                self.fail(3, index, state, f"a sub-run event of call {call_id!r} {where}")
             inner: Any = event.event
-            sub = runs.get(inner.run_id)
-            if sub is None:
-                sub = runs[inner.run_id] = _RunState(inner.run_id, nested=True)
-            _check_event(inner, index, sub, fail, None, gaps)
+            sub = self._state(inner.run_id, nested=True)
+            _check_event(inner, index, sub, self.fail, None, self.gaps)
             sub.count += 1
 
-    for state in runs.values():
-        if state.nested:
-            continue
-        if completed and state.expect_agent is not None:
-            fail(
-                2, None, state, f"the run ended before the agent update for {state.expect_agent!r}"
-            )
-        if completed:
+    def ends(self) -> None:
+        """The stream completed: every top-level run must have ended whole."""
+        for state in self.runs.values():
+            if state.nested:
+                continue
+            if state.expect_agent is not None:
+                detail = f"the run ended before the agent update for {state.expect_agent!r}"
+                self.fail(2, None, state, detail)
             if state.completed_at is None:
-                fail(
-                    5,
-                    None,
-                    state,
-                    "the stream completed but this run has no RunCompletedStreamEvent",
-                )
+                detail = "the stream completed but this run has no RunCompletedStreamEvent"
+                self.fail(5, None, state, detail)
             elif state.open_calls:
                 pending = ", ".join(sorted(state.open_calls))
-                fail(3, None, state, f"the run completed without the tool_output of {pending}")
-    return problems
+                self.fail(3, None, state, f"the run completed without the tool_output of {pending}")
 
 
 def _check_event(
@@ -219,29 +231,8 @@ def _check_event(
     starting_agent: str | None,
     gaps: bool,
 ) -> None:
-    seq = state.seq_now = event.sequence_number
-    if state.completed_at is not None:
-        fail(
-            5,
-            index,
-            state,
-            f"an event after RunCompletedStreamEvent (position {state.completed_at})",
-        )
-    # rule 4
-    if gaps:
-        if state.last_seq is not None and seq <= state.last_seq:
-            fail(
-                4,
-                index,
-                state,
-                f"sequence_number {seq} does not increase (previous {state.last_seq})",
-            )
-    elif seq != state.expected_seq:
-        fail(4, index, state, f"expected sequence_number {state.expected_seq}, got {seq}")
-    state.last_seq = seq
-    state.expected_seq = seq + 1
+    _check_order(event, index, state, fail, gaps)
     kind = getattr(event, "type", None)
-    # rule 2: the first event, and the agent update a handoff promised
     if kind == "run_restarted_stream_event":
         state.expect_agent = starting_agent or ""
         state.handoff_calls.clear()
@@ -257,41 +248,57 @@ def _check_event(
                 del state.called_at[open_id]
         state.handoff_calls.clear()
         return
-    if state.count == 0 and not isinstance(event, AgentUpdatedStreamEvent):
+    _check_agent(event, index, state, fail, starting_agent)
+    if isinstance(event, RunCompletedStreamEvent):
+        state.completed_at = index
+    if isinstance(event, RunItemStreamEvent):
+        _check_item(event, index, state, fail)
+
+
+def _check_order(event: Any, index: int, state: _RunState, fail: Any, gaps: bool) -> None:
+    """Rules 4 and 5: numbering, and nothing after the run completed."""
+    seq = state.seq_now = event.sequence_number
+    if state.completed_at is not None:
+        where = f"position {state.completed_at}"
+        fail(5, index, state, f"an event after RunCompletedStreamEvent ({where})")
+    if gaps:
+        if state.last_seq is not None and seq <= state.last_seq:
+            detail = f"sequence_number {seq} does not increase (previous {state.last_seq})"
+            fail(4, index, state, detail)
+    elif seq != state.expected_seq:
+        fail(4, index, state, f"expected sequence_number {state.expected_seq}, got {seq}")
+    state.last_seq = seq
+    state.expected_seq = seq + 1
+
+
+def _check_agent(
+    event: Any, index: int, state: _RunState, fail: Any, starting_agent: str | None
+) -> None:
+    """Rule 2: the first event, and the agent update a handoff promised."""
+    is_update = isinstance(event, AgentUpdatedStreamEvent)
+    if state.count == 0 and not is_update:
         fail(2, index, state, f"the run's first event is {describe(event)}, not an agent update")
     if state.expect_agent is not None:
         expected = state.expect_agent
-        if not isinstance(event, AgentUpdatedStreamEvent):
-            fail(
-                2,
-                index,
-                state,
-                f"expected the agent update for {expected!r}, got {describe(event)}",
-            )
+        if not is_update:
+            detail = f"expected the agent update for {expected!r}, got {describe(event)}"
+            fail(2, index, state, detail)
         elif expected and event.new_agent.name != expected:
-            fail(
-                2,
-                index,
-                state,
-                f"expected the agent update for {expected!r}, got {event.new_agent.name!r}",
-            )
+            detail = f"expected the agent update for {expected!r}, got {event.new_agent.name!r}"
+            fail(2, index, state, detail)
         state.expect_agent = None
-    elif isinstance(event, AgentUpdatedStreamEvent):
-        if state.count == 0:
-            if starting_agent is not None and event.new_agent.name != starting_agent:
-                fail(
-                    2,
-                    index,
-                    state,
-                    f"the run starts with agent {event.new_agent.name!r}, "
-                    f"expected {starting_agent!r}",
-                )
-        else:
+    elif is_update:
+        if state.count != 0:
             fail(2, index, state, "an agent update that no handoff_occured announced")
-    if isinstance(event, RunCompletedStreamEvent):
-        state.completed_at = index
-    if not isinstance(event, RunItemStreamEvent):
-        return
+        elif starting_agent is not None and event.new_agent.name != starting_agent:
+            detail = (
+                f"the run starts with agent {event.new_agent.name!r}, expected {starting_agent!r}"
+            )
+            fail(2, index, state, detail)
+
+
+def _check_item(event: Any, index: int, state: _RunState, fail: Any) -> None:
+    """Rules 2 and 3 on run items: handoffs announced, tool outputs after their calls."""
     raw: Any = event.item.raw_item
     name = event.name
     if name == "handoff_requested":
@@ -299,26 +306,21 @@ def _check_event(
     elif name == "handoff_occured":
         call_id = raw.get("call_id") if isinstance(raw, dict) else None
         if call_id not in state.handoff_calls:
-            fail(
-                2,
-                index,
-                state,
-                f"handoff_occured for call {call_id!r} without its handoff_requested",
-            )
+            detail = f"handoff_occured for call {call_id!r} without its handoff_requested"
+            fail(2, index, state, detail)
         state.handoff_calls.discard(call_id)
-        state.expect_agent = event.item.target_agent.name  # type: ignore[union-attr]
+        state.expect_agent = event.item.target_agent.name
     elif name == "tool_called":
         state.open_calls[raw.call_id] = index
-        state.called_at[raw.call_id] = seq
+        state.called_at[raw.call_id] = event.sequence_number
         state.answered.discard(raw.call_id)  # separate ScriptedModels may reuse ids
     elif name == "tool_output":
         call_id = str(raw.get("call_id")) if isinstance(raw, dict) else ""
         if call_id in state.answered:
             fail(3, index, state, f"a second tool_output for call {call_id!r}")
         elif call_id not in state.open_calls:
-            fail(
-                3, index, state, f"tool_output for call {call_id!r} before any tool_called with it"
-            )
+            detail = f"tool_output for call {call_id!r} before any tool_called with it"
+            fail(3, index, state, detail)
         state.open_calls.pop(call_id, None)
         state.answered.add(call_id)
 

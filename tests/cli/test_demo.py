@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from rxagents.cli import app
 
-ROWS = ("poet", "explainer", "travel: triage", "travel: booking")
+ROWS = ("poet", "explainer", "travel: triage", "travel: booking", "guarded: tutor")
 
 
 def run_demo(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -55,7 +55,19 @@ def test_the_scripted_demo_in_a_pipe_is_plain_text(tmp_path: Path) -> None:
     assert set(rows) == set(ROWS)
     assert all(cells[0] == "scripted" for cells in rows.values())
     tools = {name: int(cells[-2]) for name, cells in rows.items()}
-    assert tools == {"poet": 0, "explainer": 0, "travel: triage": 2, "travel: booking": 0}
+    assert tools == {
+        "poet": 0,
+        "explainer": 0,
+        "travel: triage": 2,
+        "travel: booking": 0,
+        "guarded: tutor": 0,
+    }
+    # The guarded run fails alone, with the tripwire named, while the others finish.
+    assert (
+        "[guarded: tutor] failed: InputGuardrailTripwireTriggered: input guardrail "
+        "'no_homework' triggered its tripwire" in out
+    )
+    assert "[travel: booking] ── done" in out
     assert png.stat().st_size > 10_000
 
 

@@ -267,14 +267,27 @@ def test_function_tool_schema_from_type_hints_and_docstring() -> None:
 
     schema = book.params_json_schema
     assert book.name == "book" and book.description == "Book a hotel."
-    assert schema["required"] == ["city"]
+    assert book.strict_json_schema is True
+    # Strict, as the SDK: every parameter required, the optional one nullable.
+    assert schema["required"] == ["city", "nights", "tags"]
     assert schema["properties"]["nights"] == {
         "default": 1,
         "description": "how many nights.",
         "title": "Nights",
         "type": "integer",
     }
+    assert schema["properties"]["tags"]["anyOf"][-1] == {"type": "null"}
+    assert "default" not in schema["properties"]["tags"]
     assert schema["additionalProperties"] is False
+
+
+def test_function_tool_schema_is_as_sent_without_strict_mode() -> None:
+    @function_tool(strict_json_schema=False)
+    async def book(city: str, nights: int = 1) -> str:
+        return city
+
+    assert book.strict_json_schema is False
+    assert book.params_json_schema["required"] == ["city"]
 
 
 async def test_a_subscriber_without_on_error_does_not_stop_the_others_hearing_of_it() -> None:

@@ -63,6 +63,39 @@ async def test_structured_output_follows_the_schema(local: LocalModel) -> None:
     assert isinstance(result.final_output, Verdict)
 
 
+class Review(BaseModel):
+    sentiment: Literal["positive", "negative"]
+    reason: str | None = None
+    score: int = 0
+
+
+async def test_llama_cpp_gets_the_strict_schema_and_writes_every_field(local: LocalModel) -> None:
+    """llama.cpp turns the strict response_format into a grammar: all properties are
+    required there, so even the optional ones are written (null is allowed for reason)."""
+    import json
+
+    from rxagents.items import MessageOutputItem
+
+    structured = agent(local, 60, output_type=Review)
+    result = await Runner.run(structured, "Classify: 'I love this phone.'")
+    assert isinstance(result.final_output, Review)
+    message = next(i for i in result.new_items if isinstance(i, MessageOutputItem))
+    assert set(json.loads(message.text)) == {"sentiment", "reason", "score"}
+
+
+async def test_llama_cpp_accepts_strict_tools(local: LocalModel) -> None:
+    from rxagents import function_tool
+
+    @function_tool
+    def lookup(city: str, days: int | None = None) -> str:
+        """Look a city up."""
+        return city
+
+    assert lookup.strict_json_schema
+    result = await Runner.run(agent(local, 12, tools=[lookup]), "Weather in Paris?")
+    assert result.usage.requests >= 1  # the request with strict tools was served
+
+
 async def test_three_concurrent_runs_complete(local: LocalModel) -> None:
     runs = [Runner.run(agent(local, 8), f"Say a word about {topic}.") for topic in "abc"]
     results = await asyncio.gather(*runs)

@@ -18,6 +18,7 @@ from rxagents.models import (
     describe_model,
     local_model_available,
 )
+from rxagents.models.provider import environment_provider
 from rxagents.testing import ScriptedModel, text
 from rxagents.testing import openai_fixtures as fx
 from rxagents.testing.openai_server import FakeOpenAIServer, chat_stream, responses_stream
@@ -36,12 +37,13 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 def test_with_a_key_the_default_is_openai_responses(clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("OPENAI_API_KEY", FAKE_KEY)
-    provider = default_provider()
+    provider = environment_provider()
     assert isinstance(provider, OpenAIProvider)
-    model = provider.get_model("gpt-4.1-mini")
+    model = default_provider().get_model("gpt-4.1-mini")
     assert isinstance(model, OpenAIResponsesModel)
     assert model.model == "gpt-4.1-mini"
-    assert default_provider() is provider  # same environment, same provider and pools
+    assert environment_provider() is provider  # same environment, same provider and pools
+    assert default_provider().get_model("gpt-4.1-mini") is model
     assert FAKE_KEY not in repr(provider) + repr(model)
     assert describe_default_model() == (
         "gpt-4.1-mini via the OpenAI Responses API at https://api.openai.com/v1"
@@ -61,15 +63,16 @@ def test_a_base_url_and_rxagents_api_select_chat_completions(
 
 
 def test_nothing_configured_means_the_local_model(clean_env: pytest.MonkeyPatch) -> None:
-    provider = default_provider()
+    provider = environment_provider()
     assert isinstance(provider, LocalProvider)
-    description = describe_default_model("gpt-4.1-mini")
+    description = describe_default_model()
     if local_model_available():
-        assert isinstance(provider.get_model("gpt-4.1-mini"), LocalModel)
+        assert isinstance(default_provider().get_model(None), LocalModel)
         assert description.startswith("SmolLM2-135M-Instruct")
-        assert "'gpt-4.1-mini' not used" in description
     else:
         assert "rxagents install-local" in description
+    # A name is no longer run on the local model instead (tests/models/test_model_choice.py).
+    assert "OPENAI_API_KEY" in describe_default_model("gpt-4.1-mini")
 
 
 def test_an_unknown_api_is_a_user_error(clean_env: pytest.MonkeyPatch) -> None:
@@ -78,7 +81,7 @@ def test_an_unknown_api_is_a_user_error(clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv("RXAGENTS_API", "soap")
     clean_env.setenv("OPENAI_API_KEY", FAKE_KEY)
     with pytest.raises(UserError, match="RXAGENTS_API"):
-        default_provider()
+        default_provider().get_model(None)
 
 
 async def test_no_credentials_is_a_user_error(clean_env: pytest.MonkeyPatch) -> None:

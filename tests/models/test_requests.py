@@ -9,8 +9,12 @@ from rxagents.model_settings import ModelSettings
 from rxagents.models import ModelRequest, OutputSchema, ToolSpec
 from rxagents.models._requests import chat_messages, chat_params, responses_params
 
-TOOL = ToolSpec("get_weather", "Weather for a city.", {"type": "object", "properties": {}})
-SCHEMA = OutputSchema("Answer", {"type": "object", "properties": {"x": {"type": "integer"}}})
+TOOL = ToolSpec(
+    "get_weather", "Weather for a city.", {"type": "object", "properties": {}}, strict=False
+)
+SCHEMA = OutputSchema(
+    "Answer", {"type": "object", "properties": {"x": {"type": "integer"}}}, strict=False
+)
 
 # A conversation as the run loop builds it: user text, then a turn with text and two
 # parallel calls (output items dumped as dicts), their outputs, and the next answer.
@@ -151,13 +155,18 @@ def test_responses_params() -> None:
     assert params["extra_body"] == {"seed": 3}
 
 
-def test_strict_tools_say_so_to_chat_servers() -> None:
-    strict = ToolSpec("f", "", {"type": "object", "properties": {}}, strict=True)
-    request = ModelRequest(instructions=None, input=[], tools=[strict, TOOL])
+def test_both_apis_are_told_which_tools_and_outputs_are_strict() -> None:
+    # As the SDK: Chat Completions tools always carry `strict`, true or false.
+    strict = ToolSpec("f", "", {"type": "object", "properties": {}})
+    output = OutputSchema("final_output", {"type": "object", "properties": {}})
+    assert strict.strict is True and output.strict is True  # the defaults
+    request = ModelRequest(instructions=None, input=[], tools=[strict, TOOL], output_schema=output)
     first, second = chat_params("m", request)["tools"]
     assert first["function"]["strict"] is True
-    assert "strict" not in second["function"]
-    assert responses_params("m", request)["tools"][0]["strict"] is True
+    assert second["function"]["strict"] is False
+    assert [t["strict"] for t in responses_params("m", request)["tools"]] == [True, False]
+    assert chat_params("m", request)["response_format"]["json_schema"]["strict"] is True
+    assert responses_params("m", request)["text"]["format"]["strict"] is True
 
 
 def test_a_completed_event_without_newer_usage_counters_still_validates() -> None:

@@ -18,7 +18,7 @@ from reactivex.testing import ReactiveTest, TestScheduler
 from rxagents import Agent, Runner
 from rxagents.errors import ModelConnectionError, UserError
 from rxagents.events import RunCompletedStreamEvent
-from rxagents.operators.merge import RunFailedEvent, TaggedEvent, merge_runs
+from rxagents.operators import RunFailedEvent, TaggedEvent, merge_runs
 from rxagents.testing import ScriptedModel, raise_error, text
 
 on_next, on_completed, on_error = (

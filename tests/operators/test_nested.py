@@ -20,8 +20,7 @@ from rxagents.events import (
     StreamEvent,
     stream_event_adapter,
 )
-from rxagents.operators.nested import event_path, flatten_nested, nested_events, top_level
-from rxagents.operators.state import accumulate
+from rxagents.operators import accumulate, event_path, flatten_nested, nested_events, top_level
 from rxagents.run._nesting import NestedChannel
 from rxagents.testing import ScriptedModel, raise_error, text, tool_call
 from rxagents.testing.grammar import grammar_violations
@@ -204,7 +203,9 @@ async def test_a_failing_sub_run_is_the_calls_error_output() -> None:
     completed = events[-1]
     assert isinstance(completed, RunCompletedStreamEvent)
     output = next(i for i in completed.result.new_items if i.type == "tool_call_output_item")
-    assert output.is_error and "lost" in output.output
+    # The model is told the call failed; the developer gets the sub-run's exception.
+    assert output.is_error and "lost" in str(output.error) and "lost" not in output.output
+    assert output.error.run_data.last_agent.name == "researcher"  # what the sub-run had done
     assert any(isinstance(e, NestedRunEvent) for e in events)  # what it did before failing
 
 

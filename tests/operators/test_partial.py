@@ -14,7 +14,7 @@ from reactivex import operators as ops
 
 from rxagents import Agent, Runner
 from rxagents.errors import ModelBehaviorError, UserError
-from rxagents.operators.partial import partial_output
+from rxagents.operators import partial_output
 from rxagents.testing import ScriptedModel, text, tool_call
 
 

@@ -25,7 +25,7 @@ from rxagents.events import (
     StreamEvent,
     raw_event,
 )
-from rxagents.operators.state import IncompleteRunError, accumulate, final_result
+from rxagents.operators import IncompleteRunError, accumulate, final_result
 from rxagents.snapshot import RunAccumulator
 from rxagents.testing import ScriptedModel, text, tool_call
 

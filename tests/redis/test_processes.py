@@ -42,7 +42,8 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
 
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=httpx.Timeout(30.0)) as client:
+    limits = httpx.Limits(keepalive_expiry=1.0)  # below uvicorn's 5 s idle close
+    async with httpx.AsyncClient(timeout=httpx.Timeout(30.0), limits=limits) as client:
         yield client
 
 
@@ -127,7 +128,12 @@ async def test_200_concurrent_runs_lose_and_duplicate_nothing(
 ) -> None:
     nodes = [url for _, url in cluster.web]
     prompts = [f"run-{i}" for i in range(200)]
-    limits = httpx.Limits(max_connections=500, max_keepalive_connections=100)
+    # uvicorn closes a keep-alive connection after 5 s idle; on a loaded machine the
+    # gap between a start and the stream read on the same connection can exceed that,
+    # and httpx does not retry a POST on a connection the server just closed.
+    limits = httpx.Limits(
+        max_connections=500, max_keepalive_connections=100, keepalive_expiry=1.0
+    )
     async with httpx.AsyncClient(timeout=httpx.Timeout(60.0), limits=limits) as many:
         run_ids = await asyncio.gather(
             *(start(many, nodes[i % 2], p) for i, p in enumerate(prompts))

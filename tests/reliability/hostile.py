@@ -70,13 +70,21 @@ def sse(*payloads: object) -> bytes:
 class HostileServer:
     """Serves every request with ``handler(request) -> Plan`` from a background thread.
 
+    Args:
+        handler: what to answer each request.
+        record: keep every request in :attr:`requests` (a soak turns it off, so the
+            server's own memory does not count as the client's growth).
+
     Attributes:
         requests: every request read, in order.
+        request_count: how many requests were read.
         disconnects: responses the client hung up on before they ended.
     """
 
-    def __init__(self, handler: Callable[[Seen], Plan]) -> None:
+    def __init__(self, handler: Callable[[Seen], Plan], *, record: bool = True) -> None:
         self.handler = handler
+        self.record = record
+        self.request_count = 0
         self.requests: list[Seen] = []
         self.disconnects = 0
         self.accepted = 0
@@ -137,7 +145,7 @@ class HostileServer:
     def _run(self) -> None:
         loop = self._loop = asyncio.new_event_loop()
         self._server = loop.run_until_complete(
-            asyncio.start_server(self._connection, "127.0.0.1", 0)
+            asyncio.start_server(self._connection, "127.0.0.1", 0, backlog=2048)
         )
         self.port = self._server.sockets[0].getsockname()[1]
         self._ready.set()
@@ -162,11 +170,15 @@ class HostileServer:
                 if request is None:
                     return
                 with self._lock:
-                    self.requests.append(request)
+                    self.request_count += 1
+                    if self.record:
+                        self.requests.append(request)
                 if not await self._answer(self.handler(request), reader, writer):
                     return
         except (ConnectionError, asyncio.IncompleteReadError):
             return
+        except asyncio.CancelledError:
+            return  # the server is stopping: end quietly, the connection is aborted below
         finally:
             writer.transport.abort()
             with self._lock:

@@ -33,12 +33,23 @@ from tests.reliability.conftest import agent_for
 from tests.reliability.hostile import HostileServer, Plan, Seen, sse
 from tests.reliability.streams import events
 
+
+def _mixed(text: str) -> bool:
+    # A secret made only of lower-case letters could be a word of an ordinary message
+    # ("run_erro" is in "run_error"); real keys and passwords mix cases and digits.
+    return any(c.isdigit() for c in text) and any(c.isupper() for c in text)
+
+
 keys = st.text(
     alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~",
     min_size=12,
     max_size=48,
-)
-passwords = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=8, max_size=24)
+).filter(_mixed)
+passwords = st.text(
+    alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_",
+    min_size=10,
+    max_size=24,
+).filter(_mixed)
 FAULTS = ["status_401", "status_500_header", "stream_error", "failed", "bad_gzip", "drop"]
 
 
@@ -194,3 +205,18 @@ def test_the_cli_never_prints_the_url_password(monkeypatch: pytest.MonkeyPatch) 
             assert "401" in result.output
             for secret in _secrets_of("rk-cli-key-7Yt2Pq9", "bob", password):
                 assert secret not in result.output
+
+
+def test_credentials_in_any_auth_header_are_secrets() -> None:
+    from rxagents.models._secrets import Secrets, safe_url, split_credentials
+
+    secrets = Secrets(
+        None, None, {"api-key": "azure-key-123456", "Authorization": "Basic Ym9iOnB3eHl6MTIz"}
+    )
+    text = "sent azure-key-123456 and Ym9iOnB3eHl6MTIz, i.e. bob:pwxyz123"
+    scrubbed = secrets.scrub(text)
+    for secret in ("azure-key-123456", "Ym9iOnB3eHl6MTIz", "pwxyz123"):
+        assert secret not in scrubbed
+    assert safe_url("http://bob:pw%40x@h:1/v1") == "http://bob:***@h:1/v1"
+    bare, header = split_credentials("http://bob:pw%40x@h:1/v1")
+    assert bare == "http://h:1/v1" and header == "Basic " + base64.b64encode(b"bob:pw@x").decode()

@@ -141,3 +141,15 @@ async def test_a_connect_that_hangs(unaccepting_port: int, hostile: Start) -> No
 def test_bad_limits_are_refused(bad: dict[str, object]) -> None:
     with pytest.raises(UserError, match="StreamLimits"):
         StreamLimits(**bad)  # type: ignore[arg-type]
+
+
+async def test_a_runs_limits_win_over_the_models(hostile: Start) -> None:
+    server = hostile(lambda _: Plan(before=30.0))
+    model = model_for("responses", server, limits=StreamLimits(first_event=60.0))
+    with pytest.raises(ModelTimeoutError) as caught:
+        await Runner.run(agent_for(model), "hi", limits=StreamLimits(first_event=0.3))
+    assert (caught.value.setting, caught.value.seconds) == ("first_event", 0.3)
+    stream = Runner.run_streamed(agent_for(model), "hi", limits=StreamLimits(first_event=0.3))
+    with pytest.raises(ModelTimeoutError):
+        async for _ in stream:
+            pass

@@ -13,7 +13,7 @@ from rich.console import Console
 
 from rxagents import Agent, Runner
 from rxagents.errors import ModelConnectionError
-from rxagents.operators.merge import merge_runs
+from rxagents.operators import merge_runs
 from rxagents.rx import aiter
 from rxagents.sinks.live import RunsView, redraws, view_states
 from rxagents.sinks.recording import TimedEvent
@@ -165,7 +165,7 @@ async def test_plain_printer_writes_a_sub_run_as_prefixed_lines() -> None:
         "[research: researcher] Foxes live in dens.",
         "← Foxes live in dens.",
         "Summary: dens.",
-        "── done (5 tokens out)",
+        "── done (10 tokens out)",  # the sub-run's model calls count in the run's usage
     ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import socket
 import subprocess
@@ -53,10 +54,30 @@ class DevServer:
                 raise RuntimeError(f"temporal dev server exited with {self.process.returncode}")
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return
+                    break
             except OSError:
                 time.sleep(0.05)
-        raise RuntimeError(f"temporal dev server did not listen on {self.port}")
+        else:
+            raise RuntimeError(f"temporal dev server did not listen on {self.port}")
+        # A listening port is not a serving frontend: on a loaded machine the first
+        # RPCs fail with "Frontend is not healthy yet" for a while after it.
+        asyncio.run(self._wait_healthy(deadline))
+
+    async def _wait_healthy(self, deadline: float) -> None:
+        from temporalio.client import Client
+        from temporalio.service import RPCError
+
+        while True:
+            try:
+                client = await Client.connect(self.address)
+                if await client.service_client.check_health():
+                    return
+            except (RPCError, RuntimeError):
+                if time.monotonic() > deadline:
+                    raise
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"temporal dev server on {self.port} never became healthy")
+            await asyncio.sleep(0.1)  # polling for readiness, not timing anything
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

@@ -50,7 +50,13 @@ SCENARIOS: dict[str, list[list[ScriptStep]]] = {
 _IDS = itertools.count()
 
 
-@function_tool
+def _tell_the_failure(ctx: Any, error: Exception) -> str:
+    # The model (and so the UI's errorText) gets the exception's message here, by choice:
+    # by default it would get the SDK's fixed sentence.
+    return f"lookup failed: {error}"
+
+
+@function_tool(failure_error_function=_tell_the_failure)
 def lookup(q: str) -> str:
     """Look something up."""
     if q == "explode":

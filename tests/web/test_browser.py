@@ -195,3 +195,34 @@ def test_a_refused_prompt_shows_the_server_message(browser: Any) -> None:
         )
     assert final["errors"] == ['refused: "input" has 26 characters; the limit is 5']
     assert not model.started.is_set()
+
+
+def test_a_guardrail_trip_is_shown_as_a_stop_by_that_guardrail(browser: Any) -> None:
+    import asyncio
+
+    from rxagents import GuardrailFunctionOutput, input_guardrail
+
+    model = ProbeModel([[text(CONTENT, chunk_size=4)]], hold_after=2)
+
+    @input_guardrail
+    async def no_foxes(ctx: Any, agent: Any, input: Any) -> GuardrailFunctionOutput:
+        while not model.holding.is_set():  # decide once part of the answer is on the page
+            await asyncio.sleep(0.01)
+        return GuardrailFunctionOutput("about foxes", tripwire_triggered=True)
+
+    with serving(create_app(Agent("bot", model=model, input_guardrails=[no_foxes]))) as base:
+        send_prompt(browser, base, "Tell me about foxes")
+        final = until(
+            browser, lambda d: (s := page_state(d))["status"] == "blocked" and s, "the block"
+        )
+        cut = browser.execute_script(
+            "return [...document.querySelectorAll('#output .text.cut')].map(e => e.textContent)"
+        )
+        status = browser.execute_script("return document.getElementById('status').textContent")
+    assert final["errors"] == [
+        "\u26d4 guardrail no_foxes stopped the run: input guardrail 'no_foxes' triggered its "
+        "tripwire; the run was stopped (see .guardrail_result.output.output_info for why)"
+    ]
+    assert cut == [CONTENT[:8]]  # the text shown before the trip, struck through
+    assert status == "blocked: guardrail no_foxes"
+    assert model.closed.is_set() and not model.finished.is_set()

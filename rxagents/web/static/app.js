@@ -19,6 +19,7 @@
   let runStart = null;    // the first element of this run's output (for restarts)
   let currentSeq = -1;    // sequence_number of the event being shown (elements keep it)
   let nestedBlocks = new Map();  // sub-run path -> the element its text is appended to
+  let guardrailTripped = null;   // the name of the guardrail that stopped this run, if one did
 
   function setStatus(status, detail) {
     statusLine.dataset.status = status;
@@ -166,11 +167,24 @@
     }
     stream.addEventListener("run_error", function (message) {
       const error = JSON.parse(message.data);
+      if (error.guardrail) {
+        // Stopped on purpose by a guardrail: say which, and mark the text it cut off.
+        for (const block of output.querySelectorAll(".text")) {
+          block.classList.add("cut");
+        }
+        add("error guardrail", "\u26d4 guardrail " + error.guardrail + " stopped the run:", error.message);
+        guardrailTripped = error.guardrail;
+        return;
+      }
       add("error", error.error + ":", error.message);
     });
     stream.addEventListener("done", function (message) {
       const done = JSON.parse(message.data);
-      finish(done.status);
+      if (done.status === "failed" && guardrailTripped !== null) {
+        finish("blocked", "guardrail " + guardrailTripped);
+      } else {
+        finish(done.status);
+      }
     });
     stream.addEventListener("error", function () {
       // A connection problem (not a run error): EventSource reconnects by itself
@@ -188,6 +202,7 @@
     output.textContent = "";
     runStart = add("prompt-echo", "", text);
     nestedBlocks = new Map();
+    guardrailTripped = null;
     lastSeq = -1;
     setStatus("starting");
     let response;

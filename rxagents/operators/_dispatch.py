@@ -20,8 +20,8 @@ from rxagents.events import (
     RunItemStreamEvent,
 )
 from rxagents.items import ToolCallItem, ToolCallOutputItem
+from rxagents.operators._filtering import AgentHandoff
 from rxagents.operators._lift import lift
-from rxagents.operators.filtering import AgentHandoff
 from rxagents.result import RunResult
 
 __all__ = ["dispatch"]

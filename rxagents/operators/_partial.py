@@ -32,6 +32,7 @@ class _Parser:
                 f"list[...], a TypedDict...); got {output_type!r}, which streams as plain "
                 "text: use rxo.text_deltas() for it"
             )
+        output_type = spec.output.output_type  # unwrapped from an AgentOutputSchema
         self.output_type = output_type
         self.mode = mode
         self.wrapped = spec.wrapped
