@@ -162,3 +162,34 @@ for (const [version, ai] of [["ai 6", ai6], ["ai 7", ai7]]) {
     });
   });
 }
+
+// A durable run's turn restarted (a worker was lost mid-text): rxagents sends reset-step.
+describe("reset-step (turn_restarted), through each version's own transport", () => {
+  const fetchBody = async () => new Response(EXPECT.restart.body, {
+    headers: { "content-type": "text/event-stream", "x-vercel-ai-ui-message-stream": "v1" },
+  });
+  const send = (ai) => new ai.DefaultChatTransport({ api: "/unused", fetch: fetchBody }).sendMessages({
+    chatId: "r", trigger: "submit-message", messageId: undefined,
+    messages: [userMessage("u1", "weather?")], abortSignal: undefined,
+  });
+
+  test("ai 7 drops the abandoned attempt's parts; the new attempt streams into the same step", async () => {
+    let last;
+    for await (const message of ai7.readUIMessageStream({ stream: await send(ai7) })) last = message;
+    assert.equal(textOf(last), EXPECT.restart.text);
+    assert.ok(!textOf(last).includes("Something"));
+    assert.equal(partsOf(last, "step-start").length, 2);
+    assert.equal(partsOf(last, "tool-lookup").length, 1);
+  });
+
+  test("ai 6 does not know reset-step: its transport refuses the chunk", async () => {
+    const reader = (await send(ai6)).getReader();
+    let failure;
+    try {
+      for (;;) { const { done } = await reader.read(); if (done) break; }
+    } catch (error) {
+      failure = error;
+    }
+    assert.ok(failure, "ai 6 read the stream to its end");
+  });
+});

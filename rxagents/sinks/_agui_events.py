@@ -129,6 +129,7 @@ class AGUIAdapter(EventAdapter[BaseEvent]):
         self._open_calls: set[str] = set()
         self._children: dict[tuple[str, ...], AGUIAdapter] = {}
         self.finished = False
+        self._turn_mark = 0
 
     def _with_state(self, view: dict[str, Any]) -> Any:
         if isinstance(self._client_state, dict):
@@ -173,6 +174,7 @@ class AGUIAdapter(EventAdapter[BaseEvent]):
         self.emit(CustomEvent(name="agent_updated", value={"name": name}, **_sub(self.subagent)))
 
     def on_turn_start(self, turn: int) -> None:
+        self._turn_mark = len(self._messages.items)  # where a restart of this turn cuts
         self.emit(StepStartedEvent(step_name=f"turn {turn}", **_sub(self.subagent)))
 
     def on_turn_end(self, turn: int) -> None:
@@ -332,10 +334,16 @@ class AGUIAdapter(EventAdapter[BaseEvent]):
         self.emit(CustomEvent(name="run_restarted", value=value, **_sub(self.subagent)))
 
     def on_turn_restarted(self, turn: int, attempt: int, reason: str) -> None:
-        # AG-UI has no event that takes text back: its messages so far are ended, and a
-        # custom event tells the client that the step's text is void and streams again.
+        # AG-UI has no event that takes text back. The abandoned attempt's messages and
+        # calls are ended (the client insists), dropped from the conversation, and a
+        # MESSAGES_SNAPSHOT without them makes the client drop them too; a custom
+        # event says why.
+        for call_id in sorted(self._open_calls):
+            self._end_call(call_id)
+        del self._messages.items[self._turn_mark :]
         value = {"turn": turn, "attempt": attempt, "reason": reason}
         self.emit(CustomEvent(name="turn_restarted", value=value, **_sub(self.subagent)))
+        self.emit(MessagesSnapshotEvent.model_validate({"messages": self._messages.items}))
 
 
 def _empty_view() -> dict[str, Any]:

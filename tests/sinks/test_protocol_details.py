@@ -149,3 +149,26 @@ async def test_a_live_agents_own_tool_named_like_a_handoff_is_a_tool() -> None:
     kinds = [c["type"] for c in chunks]
     assert "tool-input-delta" in kinds and "tool-output-available" in kinds
     assert "data-handoff" not in kinds
+
+
+async def test_agui_takes_a_restarted_turns_abandoned_messages_back() -> None:
+    from tests.operators.test_turn_restarted import _run_events, _with_restart
+    from tests.sinks.test_agui import violations
+
+    clean = await _run_events()
+    abandoned = await _run_events("Something else entirely, half written")
+    for cut in (3, 8, 12, 20):
+        crashed = _with_restart(clean, cut, abandoned)
+        events = list(await collect(reactivex.from_iterable(crashed).pipe(agui_events("t", "r"))))
+        assert violations(events) == []
+        kinds = [e.type for e in events]
+        restart = next(
+            i for i, e in enumerate(events)
+            if e.type == EventType.CUSTOM and e.name == "turn_restarted"  # type: ignore[attr-defined]
+        )  # fmt: skip
+        assert kinds[restart + 1] == EventType.MESSAGES_SNAPSHOT
+        after = events[restart + 1].messages  # type: ignore[attr-defined]
+        assert not any("Something" in str(getattr(m, "content", "")) for m in after)
+        final = [e for e in events if e.type == EventType.MESSAGES_SNAPSHOT][-1]
+        texts = [m.content for m in final.messages if m.role == "assistant" and m.content]  # type: ignore[attr-defined]
+        assert texts == ["Let me check. ", "It is sunny and warm today."]

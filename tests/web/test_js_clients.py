@@ -11,6 +11,7 @@ the test installs the lockfile itself when ``clients/node_modules`` is missing.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import shutil
@@ -90,9 +91,31 @@ def server(node: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
             process.wait()
 
 
+def restarted_stream() -> dict[str, str]:
+    """A durable run whose second turn restarted mid-text, as a UI message stream body."""
+    from reactivex import from_iterable
+
+    from rxagents.sinks.ai_sdk import encode_chunk, ui_message_chunks
+    from rxagents.testing import collect
+    from tests.operators.test_turn_restarted import _run_events, _with_restart
+
+    async def build() -> list[dict[str, object]]:
+        clean = await _run_events()
+        abandoned = await _run_events("Something else entirely, half written")
+        crashed = _with_restart(clean, 12, abandoned)
+        return list(await collect(from_iterable(crashed).pipe(ui_message_chunks())))
+
+    chunks = asyncio.run(build())
+    assert {"type": "reset-step"} in chunks
+    body = "".join(encode_chunk(c) for c in chunks) + "data: [DONE]\n\n"
+    return {"body": body, "text": "Let me check. It is sunny and warm today."}
+
+
 def run_node_tests(node: str, base: str, files: list[str], tmp_path: Path) -> None:
     expect = tmp_path / "expect.json"
-    expect.write_text(json.dumps({"framing": FRAMING}), encoding="utf-8")
+    expect.write_text(
+        json.dumps({"framing": FRAMING, "restart": restarted_stream()}), encoding="utf-8"
+    )
     env = {**os.environ, "RXAGENTS_URL": base, "RXAGENTS_EXPECT": str(expect)}
     result = subprocess.run(
         [node, "--test", "--test-reporter=spec", *files],
