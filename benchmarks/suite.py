@@ -15,6 +15,7 @@ from benchmarks import (
     http_bench,
     latency,
     scaling,
+    startup,
     throughput,
 )
 from benchmarks.harness import Section, Settings
@@ -30,6 +31,7 @@ SUITE: dict[str, Benchmark] = {
     "http": http_bench.run,
     "redis": bench_redis.run,
     "temporal": bench_temporal.run,
+    "startup": startup.run,
 }
 """Every benchmark, in report order."""
 

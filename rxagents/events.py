@@ -7,15 +7,21 @@ The vocabulary is the OpenAI Agents SDK's (same class names, ``type`` and
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar, Literal, TypeAlias
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, TypeAlias
 
-from openai.types.responses import ResponseStreamEvent
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from rxagents._agent_ref import AgentRef
+from rxagents._lazy_type import lazy_type
 from rxagents._unvalidated import new_model, set_dict, set_extra, set_fields_set, set_private
 from rxagents.items import RunItem
 from rxagents.result import RunResult
+
+if TYPE_CHECKING:
+    from openai.types.responses import ResponseStreamEvent
+else:
+    # openai's types load when a schema is first needed (validation, dumps), not at import.
+    ResponseStreamEvent = lazy_type("openai.types.responses", "ResponseStreamEvent")
 
 __all__ = [
     "AgentUpdatedStreamEvent",
@@ -42,7 +48,7 @@ RunItemEventName: TypeAlias = Literal[
 
 
 class _Event(BaseModel):
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True, defer_build=True)
 
     run_id: str
     """The run this event belongs to."""
@@ -209,9 +215,12 @@ StreamEvent: TypeAlias = Annotated[
 ]
 """Any event of a run, discriminated on ``type``."""
 
-NestedRunEvent.model_rebuild()
+# NestedRunEvent's forward reference to StreamEvent resolves when its schema is first
+# built (defer_build): by then this module has defined StreamEvent.
 
-stream_event_adapter: TypeAdapter[StreamEvent] = TypeAdapter(StreamEvent)
+stream_event_adapter: TypeAdapter[StreamEvent] = TypeAdapter(
+    StreamEvent, config=ConfigDict(defer_build=True)
+)
 """Validates a :data:`StreamEvent` from JSON: ``stream_event_adapter.validate_json(line)``."""
 
 

@@ -9,19 +9,12 @@ import copy
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
-from openai.types.responses import (
-    ResponseFunctionToolCall,
-    ResponseInputItemParam,
-    ResponseOutputMessage,
-    ResponseOutputRefusal,
-    ResponseOutputText,
-    ResponseReasoningItem,
-)
 from pydantic import BaseModel, ConfigDict, Field
 
 from rxagents._agent_ref import AgentRef
+from rxagents._lazy_type import lazy_type
 from rxagents.usage import Usage
 
 __all__ = [
@@ -39,12 +32,27 @@ __all__ = [
     "tool_output_text",
 ]
 
-TResponseInputItem: TypeAlias = ResponseInputItemParam
+if TYPE_CHECKING:
+    from openai.types.responses import (
+        ResponseFunctionToolCall,
+        ResponseInputItemParam,
+        ResponseOutputMessage,
+        ResponseReasoningItem,
+    )
+
+    TResponseInputItem: TypeAlias = ResponseInputItemParam
+else:
+    # openai's types load when a schema is first needed (validation, dumps), not at import.
+    _RESPONSES = "openai.types.responses"
+    ResponseFunctionToolCall = lazy_type(_RESPONSES, "ResponseFunctionToolCall")
+    ResponseOutputMessage = lazy_type(_RESPONSES, "ResponseOutputMessage")
+    ResponseReasoningItem = lazy_type(_RESPONSES, "ResponseReasoningItem")
+    TResponseInputItem = lazy_type(_RESPONSES, "ResponseInputItemParam")
 """One Responses API input item (the SDK's name): a user message, a function call..."""
 
 
 class _Item(BaseModel):
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True, defer_build=True)
 
     agent: AgentRef
     """The agent whose turn produced this item."""
@@ -170,6 +178,12 @@ class ItemHelpers:
     @classmethod
     def extract_last_content(cls, message: Any) -> str:
         """The last part of an output message: its text or its refusal ("" if none)."""
+        from openai.types.responses import (
+            ResponseOutputMessage,
+            ResponseOutputRefusal,
+            ResponseOutputText,
+        )
+
         if not isinstance(message, ResponseOutputMessage) or not message.content:
             return ""
         last = message.content[-1]
@@ -184,6 +198,8 @@ class ItemHelpers:
     @classmethod
     def extract_last_text(cls, message: Any) -> str | None:
         """The last part of an output message if it is text, else ``None`` (refusals too)."""
+        from openai.types.responses import ResponseOutputMessage, ResponseOutputText
+
         if isinstance(message, ResponseOutputMessage) and message.content:
             last = message.content[-1]
             if isinstance(last, ResponseOutputText):

@@ -36,7 +36,7 @@ class RunResult(BaseModel):
             (:class:`~rxagents.guardrail.OutputGuardrailResult`).
     """
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True, defer_build=True)
 
     input: str | list[dict[str, Any]]
     new_items: list[RunItem] = Field(default_factory=list)

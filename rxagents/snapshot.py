@@ -204,7 +204,7 @@ class RunSnapshot(BaseModel):
         result: the run's :class:`~rxagents.RunResult` once complete.
     """
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True, defer_build=True)
 
     # The shared state and the text cut-off live in slots rather than pydantic
     # private attributes or fields: one small dict per snapshot instead of two

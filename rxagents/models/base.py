@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
-
-from openai.types.responses import ResponseStreamEvent
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from rxagents.model_settings import ModelSettings
 from rxagents.models.limits import StreamLimits
+
+if TYPE_CHECKING:
+    from openai.types.responses import ResponseStreamEvent
 
 __all__ = ["Model", "ModelProvider", "ModelRequest", "OutputSchema", "ToolSpec"]
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from typing import Any
-
-from openai.types.responses import ResponseFunctionToolCall
+from typing import TYPE_CHECKING, Any
 
 from rxagents.agent import Agent
 from rxagents.context import RunContext
@@ -15,6 +13,9 @@ from rxagents.errors import ToolExecutionError, UserError
 from rxagents.items import ToolCallOutputItem, tool_output_text
 from rxagents.run._hooks import HookCalls
 from rxagents.tools import FunctionTool, ToolArgumentsError
+
+if TYPE_CHECKING:
+    from openai.types.responses import ResponseFunctionToolCall
 
 __all__ = ["invoke_tool", "output_text", "start_tool"]
 
@@ -69,7 +70,10 @@ async def invoke_tool(
         if fails_run:
             raise ToolExecutionError(call.name, call.call_id, exc) from exc
         log.warning(
-            "tool %r (call %s) failed with %s", call.name, call.call_id, type(exc).__name__,
+            "tool %r (call %s) failed with %s",
+            call.name,
+            call.call_id,
+            type(exc).__name__,
             exc_info=exc,
         )
         message = await _error_text(tool, ctx, call, exc)

@@ -15,9 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
-from typing import Any
-
-from openai.types.responses import ResponseFunctionToolCall, ResponseOutputMessage
+from typing import TYPE_CHECKING, Any
 
 from rxagents._tool_scope import sub_runner
 from rxagents.agent import Agent, Handoff
@@ -46,6 +44,9 @@ from rxagents.run._nesting import NestedChannel, ParentLink, StartSubRun
 from rxagents.run._options import as_input_list, output_spec
 from rxagents.run._tool_calls import start_tool
 from rxagents.usage import Usage, model_call_usage
+
+if TYPE_CHECKING:
+    from openai.types.responses import ResponseFunctionToolCall, ResponseOutputMessage
 
 __all__ = ["ACTED_ON", "LoopState", "Turn", "resolve_model"]
 
