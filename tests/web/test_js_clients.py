@@ -55,7 +55,7 @@ def npm_ci(folder: Path) -> None:
 def node() -> str:
     found = shutil.which("node")
     if found is None:
-        pytest.skip("node is not installed: the real JavaScript clients cannot run")
+        pytest.fail("node is not installed: install Node.js 20+ to run the real JavaScript clients")
     npm_ci(CLIENTS)
     return found
 

@@ -35,7 +35,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "react-chat"
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example's production build, in a temporary folder."""
     if shutil.which("node") is None:
-        pytest.skip("node is not installed: the React example cannot be built")
+        pytest.fail("node is not installed: the React example cannot be built: install Node.js 20+")
     npm_ci(EXAMPLE)
     out = tmp_path_factory.mktemp("react-chat-dist")
     vite = EXAMPLE / "node_modules" / ".bin" / "vite"
