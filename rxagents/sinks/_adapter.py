@@ -11,11 +11,14 @@ messages from the hooks. The state is plain Python per subscription.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from pydantic_core import to_jsonable_python
+from reactivex import Observable, abc
 
+from rxagents.errors import RunCancelled
 from rxagents.events import (
     AgentUpdatedStreamEvent,
     NestedRunEvent,
@@ -29,7 +32,7 @@ from rxagents.events import (
 from rxagents.items import HandoffOutputItem, MessageOutputItem, ToolCallItem, ToolCallOutputItem
 from rxagents.result import RunResult
 
-__all__ = ["EventAdapter", "json_safe", "parse_arguments"]
+__all__ = ["EventAdapter", "adapt", "json_safe", "parse_arguments"]
 
 Out = TypeVar("Out")
 
@@ -338,3 +341,37 @@ def _finish_reason(response: Any) -> str:
     if getattr(response, "status", None) == "failed":
         return "error"
     return "stop"
+
+
+def adapt(
+    make: Callable[[], EventAdapter[Out]],
+) -> Callable[[Observable[StreamEvent]], Observable[Out]]:
+    """The operator that runs a fresh adapter from ``make`` per subscription.
+
+    A run's error is not passed on: it becomes the protocol's own ending
+    (:meth:`EventAdapter.cancelled` or :meth:`EventAdapter.failed`), then completion.
+    """
+
+    def operator(source: Observable[StreamEvent]) -> Observable[Out]:
+        def subscribe(
+            observer: abc.ObserverBase[Out], scheduler: abc.SchedulerBase | None = None
+        ) -> abc.DisposableBase:
+            adapter = make()
+
+            def send(outputs: list[Out]) -> None:
+                for output in outputs:
+                    observer.on_next(output)
+
+            def on_next(event: StreamEvent) -> None:
+                send(adapter.feed(event))
+
+            def on_error(error: Exception) -> None:
+                ended = isinstance(error, RunCancelled)
+                send(adapter.cancelled(error) if ended else adapter.failed(error))
+                observer.on_completed()
+
+            return source.subscribe(on_next, on_error, observer.on_completed, scheduler=scheduler)
+
+        return Observable(subscribe)
+
+    return operator

@@ -22,11 +22,12 @@ from typing import TYPE_CHECKING, Any
 from ag_ui.core import BaseEvent, RunAgentInput
 from ag_ui.encoder import EventEncoder
 from pydantic import ValidationError
-from reactivex import Observable, abc
+from reactivex import Observable
 
 from rxagents.errors import AgentsError, RunCancelled
 from rxagents.events import StreamEvent
 from rxagents.rx import ObservableIterator
+from rxagents.sinks._adapter import adapt
 from rxagents.sinks._agui_events import STATE_KEY, AGUIAdapter, state_view
 from rxagents.sinks._disconnect import watch_disconnect
 
@@ -179,29 +180,7 @@ def agui_events(
         history: the request's messages as JSON, for the final MESSAGES_SNAPSHOT.
     """
 
-    def operator(source: Observable[StreamEvent]) -> Observable[BaseEvent]:
-        def subscribe(
-            observer: abc.ObserverBase[BaseEvent], scheduler: abc.SchedulerBase | None = None
-        ) -> abc.DisposableBase:
-            adapter = AGUIAdapter(thread_id, run_id, state=state, history=history)
-
-            def send(events: list[BaseEvent]) -> None:
-                for event in events:
-                    observer.on_next(event)
-
-            def on_next(event: StreamEvent) -> None:
-                send(adapter.feed(event))
-
-            def on_error(error: Exception) -> None:
-                ended = isinstance(error, RunCancelled)
-                send(adapter.cancelled(error) if ended else adapter.failed(error))
-                observer.on_completed()
-
-            return source.subscribe(on_next, on_error, observer.on_completed, scheduler=scheduler)
-
-        return Observable(subscribe)
-
-    return operator
+    return adapt(lambda: AGUIAdapter(thread_id, run_id, state=state, history=history))
 
 
 async def agui_stream(

@@ -21,11 +21,12 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING
 
-from reactivex import Observable, abc
+from reactivex import Observable
 
 from rxagents.errors import RunCancelled
 from rxagents.events import StreamEvent
 from rxagents.rx import ObservableIterator
+from rxagents.sinks._adapter import adapt
 from rxagents.sinks._disconnect import watch_disconnect
 from rxagents.sinks._ui_chunks import Chunk, DataHook, UIChunkAdapter, data_part
 
@@ -86,29 +87,7 @@ def ui_message_chunks(
         >>> chunks = Runner.run_streamed(agent, "hi").pipe(ui_message_chunks())
     """
 
-    def operator(source: Observable[StreamEvent]) -> Observable[Chunk]:
-        def subscribe(
-            observer: abc.ObserverBase[Chunk], scheduler: abc.SchedulerBase | None = None
-        ) -> abc.DisposableBase:
-            adapter = UIChunkAdapter(message_id, data)
-
-            def send(chunks: list[Chunk]) -> None:
-                for chunk in chunks:
-                    observer.on_next(chunk)
-
-            def on_next(event: StreamEvent) -> None:
-                send(adapter.feed(event))
-
-            def on_error(error: Exception) -> None:
-                ended = isinstance(error, RunCancelled)
-                send(adapter.cancelled(error) if ended else adapter.failed(error))
-                observer.on_completed()
-
-            return source.subscribe(on_next, on_error, observer.on_completed, scheduler=scheduler)
-
-        return Observable(subscribe)
-
-    return operator
+    return adapt(lambda: UIChunkAdapter(message_id, data))
 
 
 async def ui_message_stream(
