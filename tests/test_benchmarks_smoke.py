@@ -38,6 +38,7 @@ def test_every_benchmark_reports_a_full_table(sections: list[Section]) -> None:
     expected |= {"concurrency", "startup"}
     if importlib.util.find_spec("uvicorn") is not None:
         expected |= {"http_chat", "http_responses", "http_concurrent"}
+        expected |= {"e2e_responses", "e2e_chat"}
     assert expected <= keys
     for section in sections:
         assert section.rows, section.key
