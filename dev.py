@@ -147,7 +147,8 @@ def main(argv: list[str]) -> int:
         sync()
         apt_install()
         npm_install()
-        run(bin_dir / "python", "-m", "pytest", *extra)
+        # Ctrl-C ends the tests with one line (tools/pytest_one_line_interrupt.py).
+        run(bin_dir / "python", "-m", "pytest", "-p", "tools.pytest_one_line_interrupt", *extra)
     elif job == "lint":
         sync()
         run(bin_dir / "ruff", "check", "rxagents", "tests", "benchmarks", "tools", "dev.py",
@@ -173,5 +174,5 @@ if __name__ == "__main__":
     except subprocess.CalledProcessError as exc:
         sys.exit(exc.returncode)
     except (Interrupted, KeyboardInterrupt):
-        # The job has said "interrupted" (or pytest its summary): add nothing.
+        # The job has said "interrupted" in one line: add nothing.
         sys.exit(INTERRUPTED)

@@ -29,7 +29,7 @@ DEFAULT_EVENTS_REDIS = "redis://127.0.0.1:6379/0"
 def missing_extra(exc: ImportError) -> UserError:
     return UserError(
         f"--temporal needs the temporal extra ({exc.name} is missing): "
-        "pip install 'rxagents[temporal]'"
+        "pip install -e '.[temporal]'"
     )
 
 

@@ -1,6 +1,6 @@
 """Runs across processes on Redis Streams: sink, source, workers and a web backend.
 
-Needs the ``redis`` extra: ``pip install 'rxagents[redis]'``.
+Needs the ``redis`` extra: ``pip install -e '.[redis]'``.
 
 * :func:`to_redis` writes a run's events to a stream; :func:`from_redis` reads
   them back as a cold Observable, resuming after any sequence number.

@@ -9,7 +9,7 @@ and other cells can run meanwhile; ``await`` the returned object to wait for it
 and get every event with its arrival time (for :func:`~rxagents.sinks.timeline`).
 
 A ``RunStream`` left as the last expression of a cell displays itself the same
-way (``_ipython_display_``). Needs IPython (``pip install 'rxagents[notebook]'``).
+way (``_ipython_display_``). Needs IPython (``pip install -e '.[notebook]'``).
 
 Example (in a notebook cell)::
 

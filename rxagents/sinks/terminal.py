@@ -8,7 +8,7 @@ a fast stream costs the terminal at most ~10 redraws a second.
 
 When the console is not a terminal (a pipe, a file, CI logs) nothing is
 redrawn: :class:`PlainPrinter` writes append-only lines without escape codes.
-Needs ``rich`` (``pip install 'rxagents[cli]'``).
+Needs ``rich`` (``pip install -e '.[cli]'``).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ bar from ``tool_called`` to ``tool_output``, every handoff an arrow from one
 lane to the next, and the run's completion a bar like a marble's ``|`` (a red
 ``X`` where a merged run failed).
 
-Needs ``matplotlib`` (``pip install 'rxagents[notebook]'``). It builds a
+Needs ``matplotlib`` (``pip install -e '.[notebook]'``). It builds a
 :class:`matplotlib.figure.Figure` without pyplot, so it works headless and
 leaves no global state behind; in Jupyter the figure shows itself.
 """

@@ -1,6 +1,6 @@
 """Durable runs on Temporal: a lost worker costs one activity, a finished tool never runs twice.
 
-Needs the ``temporal`` extra: ``pip install 'rxagents[temporal]'``.
+Needs the ``temporal`` extra: ``pip install -e '.[temporal]'``.
 
 * :class:`TemporalRuns` starts runs (one workflow each) and reads their events
   as a cold Observable from any offset; the events travel through Redis Streams.

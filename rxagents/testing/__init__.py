@@ -2,7 +2,7 @@
 
 Everything here works without a model or a network. The hypothesis strategies
 (:func:`scripts`, :func:`stream_events`, :func:`text_chunkings`, :func:`timed`)
-need ``hypothesis`` installed (``pip install rxagents[testing]``); they are
+need ``hypothesis`` installed (``pip install -e '.[testing]'``); they are
 imported on first use. :class:`ScriptedModel` and its steps live with the
 models (:mod:`rxagents.models.scripted`) and are re-exported here.
 

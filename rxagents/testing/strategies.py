@@ -1,6 +1,6 @@
 """Hypothesis strategies: scripted multi-agent runs, grammar-valid streams, text chunkings.
 
-Needs ``hypothesis`` (``pip install rxagents[testing]``).
+Needs ``hypothesis`` (``pip install -e '.[testing]'``).
 
 Example:
     >>> @given(script=scripts(agents=["triage", "billing"]))

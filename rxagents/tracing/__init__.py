@@ -1,6 +1,6 @@
 """OpenTelemetry spans from a run's events, per the GenAI semantic conventions.
 
-``pip install 'rxagents[otel]'``. :func:`otel_spans` is an operator: it passes every
+``pip install -e '.[otel]'``. :func:`otel_spans` is an operator: it passes every
 event through unchanged and records ``invoke_agent``, ``chat`` and ``execute_tool``
 spans as the events go by, so it works on any stream of run events (a live run, a
 merged stream, one read back from Redis). See docs/tracing.md.

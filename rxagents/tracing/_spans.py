@@ -16,7 +16,7 @@ try:
     from opentelemetry import trace
     from opentelemetry.trace import Span, SpanKind, Status, StatusCode, Tracer, TracerProvider
 except ImportError as exc:  # pragma: no cover - depends on the installed extras
-    raise UserError("rxagents.tracing needs OpenTelemetry: pip install 'rxagents[otel]'") from exc
+    raise UserError("rxagents.tracing needs OpenTelemetry: pip install -e '.[otel]'") from exc
 
 __all__ = ["otel_spans"]
 

@@ -1,6 +1,6 @@
 """Serving agent runs to browsers: SSE and WebSocket endpoints, a page, ``rxagents serve``.
 
-Needs the ``web`` extra: ``pip install 'rxagents[web]'``. The backend interface
+Needs the ``web`` extra: ``pip install -e '.[web]'``. The backend interface
 (:mod:`rxagents.web.backend`) imports without it, so workers can use it alone.
 """
 

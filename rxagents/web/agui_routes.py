@@ -33,7 +33,7 @@ def add_agui_routes(
     except ImportError as exc:
         message = (
             f"the AG-UI endpoint needs the agui extra ({exc.name} is missing): "
-            "pip install 'rxagents[agui]'"
+            "pip install -e '.[agui]'"
         )
 
         async def unavailable() -> Response:

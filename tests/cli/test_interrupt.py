@@ -111,14 +111,23 @@ def test_ctrl_c_in_dev_py_demo_is_the_demo_s_one_line() -> None:
 
 
 @needs_uv
-def test_ctrl_c_in_dev_py_test_leaves_pytest_s_summary_and_exit_130(tmp_path: Path) -> None:
+def test_ctrl_c_in_dev_py_test_is_one_line_and_exit_130(tmp_path: Path) -> None:
     waiting = tmp_path / "test_waits.py"
     waiting.write_text(
-        "import threading\n\n"
-        "def test_waits():\n"
+        "import pathlib, threading\n"
+        "import pytest\n\n"
+        "@pytest.fixture\n"
+        "def server():\n"
+        "    yield\n"
+        f"    pathlib.Path({str(tmp_path / 'torn-down')!r}).write_text('yes')\n\n"
+        "def test_passes():\n"
+        "    pass\n\n"
+        "def test_waits(server):\n"
         "    print('test started', flush=True)\n"
         "    threading.Event().wait(60)\n"
     )
+    ini = tmp_path / "pytest.ini"  # this folder's own settings (pytest-asyncio warns without)
+    ini.write_text("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
     cmd = [
         sys.executable,
         str(ROOT / "dev.py"),
@@ -128,10 +137,10 @@ def test_ctrl_c_in_dev_py_test_leaves_pytest_s_summary_and_exit_130(tmp_path: Pa
         "-s",
         "-p",
         "no:cacheprovider",
-        "--rootdir",
-        str(tmp_path),
+        "-c",
+        str(ini),
     ]
     code, out, err = interrupt_after(cmd, "test started")
-    assert code == 130, out + err
-    assert "Traceback" not in out + err
-    assert "KeyboardInterrupt" in out  # pytest's own short report, nothing from dev.py
+    assert (code, err) == (130, "interrupted (1 passed)\n"), out
+    assert "KeyboardInterrupt" not in out and "Traceback" not in out
+    assert (tmp_path / "torn-down").read_text() == "yes"  # fixtures (servers) still stop

@@ -133,7 +133,7 @@ async def test_agui_endpoint_without_the_extra_answers_501(monkeypatch: Any) -> 
         response = await client.post("/agui", json={})
     assert response.status_code == 501
     assert response.json()["error"] == "agui_unavailable"
-    assert "rxagents[agui]" in response.json()["message"]
+    assert "pip install -e '.[agui]'" in response.json()["message"]
 
 
 @function_tool
