@@ -46,7 +46,8 @@ def test_dev_py_flags_before_the_job_are_its_own(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(dev, "VERBOSE", False)
     assert dev.main(["-v", "test", "-x", "-v"]) == 0
     assert dev.VERBOSE is True
-    assert calls[-1][1:] == ("-m", "pytest", "-x", "-v")  # after the job: the job's own
+    # after the job: the job's own, after the one-line Ctrl-C plugin
+    assert calls[-1][1:] == ("-m", "pytest", "-p", "tools.pytest_one_line_interrupt", "-x", "-v")
 
 
 def test_dev_py_demo_takes_v_as_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
