@@ -90,7 +90,9 @@ class SSEDecoder:
             if check and len(block) > self._cap:
                 raise self._too_large(len(block))
             if block.startswith("data: ") and "\n" not in block:
-                payloads.append(block[6:])
+                payloads.append(block[6:])  # Chat Completions: one data line
+            elif block.startswith("event: ") and (payload := _event_and_data(block)) is not None:
+                payloads.append(payload)  # Responses: an event line, then one data line
             elif block:
                 payload = _parse_block(block)
                 if payload is not None:
@@ -136,6 +138,19 @@ class SSEDecoder:
             f"({size} so far); raise StreamLimits(max_event_chars=...) if such events "
             "are expected",
         )
+
+
+def _event_and_data(block: str) -> str | None:
+    """The payload of ``event: NAME`` + ``data: PAYLOAD``, or ``None`` for any other shape.
+
+    The Responses API frames every event so; this skips :func:`_parse_block`'s
+    split and per-line checks. ``None`` leaves the block to :func:`_parse_block`.
+    """
+    newline = block.find("\n")
+    start = newline + 7
+    if not block.startswith("data: ", newline + 1) or block.find("\n", start) >= 0:
+        return None
+    return block[start:]
 
 
 def _parse_block(block: str) -> str | None:

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rxagents.errors import ModelBehaviorError
-from rxagents.models._sse import SSEDecoder
+from rxagents.models._sse import SSEDecoder, _event_and_data, _parse_block
 
 payloads = st.lists(
     st.text(alphabet=st.characters(blacklist_characters="\r\n"), min_size=1, max_size=30),
@@ -41,6 +41,32 @@ def test_any_split_of_the_body_gives_the_same_payloads(
     newline = "\r\n" if crlf else "\n"
     body = "".join(f"event: x{newline}data: {d}{newline}{newline}" for d in data)
     assert _decode(_split(body, cuts)) == data
+
+
+# Lines of any field (with and without the space), comments and empty lines.
+sse_lines = st.lists(
+    st.tuples(
+        st.sampled_from(["event: ", "data: ", "data:", "id: ", ": ", "event:", ""]),
+        st.text(alphabet=st.characters(blacklist_characters="\r\n"), max_size=8),
+    ).map("".join),
+    min_size=1,
+    max_size=4,
+)
+
+
+@given(sse_lines)
+def test_the_event_and_data_fast_path_equals_the_full_parse(lines: list[str]) -> None:
+    block = "\n".join(["event: x", *lines])
+    fast = _event_and_data(block)
+    if fast is not None:
+        assert fast == _parse_block(block)
+
+
+def test_the_responses_framing_takes_the_fast_path() -> None:
+    assert _event_and_data('event: response.output_text.delta\ndata: {"a":1}') == '{"a":1}'
+    assert _event_and_data("event: x\ndata: a\ndata: b") is None  # two data lines
+    assert _event_and_data("event: x\ndata:a") is None  # no space: the full parse
+    assert _decode(["event: x\ndata: a\n\nevent: y\ndata:b\n\n"]) == ["a", "b"]
 
 
 def test_comments_ids_and_multiline_data() -> None:
