@@ -10,9 +10,11 @@ from contextlib import aclosing
 from functools import cache
 from typing import Any
 
-from openai.types.responses import ResponseStreamEvent
+from openai.types.responses import ResponseStreamEvent, ResponseTextDeltaEvent
 from pydantic import BaseModel, ValidationError
+from pydantic_core import from_json
 
+from rxagents._unvalidated import new_model, set_dict, set_extra, set_fields_set, set_private
 from rxagents.errors import ModelBehaviorError, ModelConnectionError
 from rxagents.models._http import OpenAIModelBase
 from rxagents.models._reading import read_payloads
@@ -22,7 +24,7 @@ from rxagents.models._sse import quote
 from rxagents.models.base import ModelRequest
 from rxagents.models.openai_chat import malformed
 
-__all__ = ["OpenAIResponsesModel", "event_classes", "parse_event"]
+__all__ = ["OpenAIResponsesModel", "event_classes", "parse_event", "text_delta"]
 
 _TERMINAL = frozenset({"response.completed", "response.incomplete", "response.failed", "error"})
 
@@ -54,6 +56,10 @@ def parse_event(data: str, secrets: Secrets | None) -> ResponseStreamEvent | Non
     match = _TYPE_FIRST.match(data)
     if match is not None:
         kind: Any = match.group(1)
+        if kind == "response.output_text.delta":
+            fast = text_delta(data)
+            if fast is not None:
+                return fast
     else:
         try:
             parsed = json.loads(data)
@@ -75,6 +81,77 @@ def parse_event(data: str, secrets: Secrets | None) -> ResponseStreamEvent | Non
         if event is None:
             raise malformed(data, exc, "stream event", secrets) from None
     return typing.cast(ResponseStreamEvent, event)
+
+
+_FIELDS = frozenset(ResponseTextDeltaEvent.model_fields)
+_FIELD_COUNT = len(_FIELDS)
+# The fields text_delta() builds; another openai release may change the type,
+# and then every delta is validated.
+_KNOWN_SHAPE = {
+    "content_index",
+    "delta",
+    "item_id",
+    "logprobs",
+    "output_index",
+    "sequence_number",
+    "type",
+} == _FIELDS
+
+
+def text_delta(data: str) -> ResponseTextDeltaEvent | None:
+    """A ``response.output_text.delta`` built from its JSON without validation, or ``None``.
+
+    Nearly every event of a streamed answer is one; parsing it and checking
+    its seven fields by hand costs a fraction of ``model_validate_json`` (see
+    docs/benchmarks.md, HTTP). Only a payload full validation would accept as
+    it is qualifies: every field present with its exact JSON type, ``logprobs``
+    empty. Anything else (a bool or float for an int, logprobs, a missing
+    field, not JSON) returns ``None``, and :func:`parse_event` validates it.
+    Extra keys (OpenAI's ``obfuscation``) are kept as validation keeps them.
+    """
+    if not _KNOWN_SHAPE:
+        return None
+    try:
+        parsed = from_json(data)
+    except ValueError:
+        return None
+    if type(parsed) is not dict:
+        return None
+    get = parsed.get
+    delta, item_id = get("delta"), get("item_id")
+    content_index, output_index = get("content_index"), get("output_index")
+    sequence_number = get("sequence_number")
+    if (
+        get("type") != "response.output_text.delta"
+        or type(delta) is not str
+        or type(item_id) is not str
+        or type(content_index) is not int
+        or type(output_index) is not int
+        or type(sequence_number) is not int
+        or get("logprobs") != []  # JSON arrays are lists: this is "an empty list"
+    ):
+        return None
+    event = new_model(ResponseTextDeltaEvent)
+    set_dict(
+        event,
+        {  # the fields' order, as validation makes it
+            "content_index": content_index,
+            "delta": delta,
+            "item_id": item_id,
+            "logprobs": parsed["logprobs"],
+            "output_index": output_index,
+            "sequence_number": sequence_number,
+            "type": "response.output_text.delta",
+        },
+    )
+    # Validation counts extra keys as set too, and keeps them in the order given.
+    set_fields_set(event, set(parsed))
+    if len(parsed) == _FIELD_COUNT:
+        set_extra(event, {})
+    else:
+        set_extra(event, {key: value for key, value in parsed.items() if key not in _FIELDS})
+    set_private(event, None)
+    return event
 
 
 _USAGE_DETAIL_DEFAULTS = {
