@@ -75,7 +75,7 @@ class NestedChannel:
 
     __slots__ = ("_space", "_wakeup", "limit", "pending")
 
-    def __init__(self, wakeup: Wakeup, limit: int = 256) -> None:
+    def __init__(self, wakeup: Wakeup | asyncio.Event, limit: int = 256) -> None:
         # A list, not a deque: an empty deque costs ~600 bytes per turn of every run,
         # and ``pop(0)`` over at most ``limit`` entries is cheap.
         self.pending: list[tuple[str, str, StreamEvent]] = []
