@@ -161,14 +161,20 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
 async def latency_sse(url: str, web: str, deltas: int) -> list[float]:
     """Microseconds from the model's yield to the SSE client's read, per delta (those
     yielded after the client was connected)."""
-    import httpx
-
     from rxagents.redis import connect
     from rxagents.redis.backend import RedisBackend
 
     client = connect(url)
     run_id = await RedisBackend(client).start(f"paced:{deltas}:2")
     await client.aclose()
+    return await sse_latencies(web, run_id)
+
+
+async def sse_latencies(web: str, run_id: str) -> list[float]:
+    """Microseconds from the model's yield to this SSE client's read of ``run_id`` on the
+    web node ``web``, per delta yielded after the client connected (Redis and Temporal)."""
+    import httpx
+
     out: list[float] = []
     async with (
         httpx.AsyncClient(timeout=60) as http,

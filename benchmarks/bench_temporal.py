@@ -21,7 +21,6 @@ Suite entry point: ``run(settings)``; alone: ``python -m benchmarks.bench_tempor
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import shutil
 import signal
@@ -119,24 +118,8 @@ async def throughput(runs: Any, n: int, deltas: int) -> tuple[float, int]:
 
 async def latency_sse(runs: Any, web: str, deltas: int) -> list[float]:
     """µs from the model's yield to the SSE client's read, per delta read live."""
-    import httpx
-
     run_id = await runs.start(f"paced:{deltas}:2")
-    out: list[float] = []
-    async with (
-        httpx.AsyncClient(timeout=60) as http,
-        http.stream("GET", f"{web}/runs/{run_id}/events") as response,
-    ):
-        connected = time.monotonic_ns()
-        async for line in response.aiter_lines():
-            now = time.monotonic_ns()
-            if line.startswith("data:") and '"response.output_text.delta"' in line:
-                stamp = int(json.loads(line[5:])["data"]["delta"])
-                if stamp > connected:
-                    out.append((now - stamp) / 1000)
-            elif line.startswith("event: done"):
-                break
-    return out
+    return await bench_redis.sse_latencies(web, run_id)
 
 
 async def latency_direct(runs: Any, deltas: int) -> list[float]:

@@ -19,9 +19,10 @@ from benchmarks.harness import median, peak_rss_mib, rss_mib
 
 
 def _probes() -> dict[str, Callable[[int], Awaitable[Any]]]:
-    from benchmarks import backpressure, scaling
+    from benchmarks import backpressure, memory, scaling
 
     return {
+        **memory.PROBES,
         "backpressure_rx": backpressure.rx_consumer,
         "backpressure_rx_awaiting": backpressure.rx_consumer_awaiting,
         "backpressure_sdk": backpressure.sdk_consumer,
@@ -59,6 +60,11 @@ async def measure(
     return {key: median([r[key] for r in runs]) for key in runs[0]}
 
 
+WARM_UP = {"memory_plain": 5, "memory_rx_plain": 5, "memory_rx_iterate": 5, "memory_sdk": 5}
+"""Warm-up sizes below the default 100: a memory probe's warm-up would leave freed
+memory the measured run reuses, hiding part of its growth (5 runs load everything)."""
+
+
 def main() -> None:
     probe, arg = sys.argv[1], int(sys.argv[2])
     function = _probes()[probe]
@@ -69,7 +75,7 @@ def main() -> None:
         import agents  # noqa: F401
 
     # A tiny warm-up run loads what the first run loads lazily (schemas, caches).
-    warm_up: Any = function(min(arg, 100))
+    warm_up: Any = function(min(arg, WARM_UP.get(probe, 100)))
     asyncio.run(warm_up)
     gc.collect()
     start = rss_mib()

@@ -70,7 +70,16 @@ class RunAccumulator:
         event_count: events folded so far.
     """
 
-    __slots__ = ("event_count", "in_turn", "items", "segments", "state", "text", "turn_mark")
+    __slots__ = (
+        "event",
+        "event_count",
+        "in_turn",
+        "items",
+        "segments",
+        "state",
+        "text",
+        "turn_mark",
+    )
 
     def __init__(self) -> None:
         self.text = TextLog()
@@ -81,6 +90,8 @@ class RunAccumulator:
         """When the latest turn began: its first sequence number, the text length, item
         and segment counts, turns and usage."""
         self.event_count = 0
+        self.event: Any = None
+        """The latest event folded in (``None`` before the first)."""
         self.state = RunState(
             None, None, 0, Usage(), None, self.text, self.items, 0, self.segments, 0
         )
@@ -93,6 +104,17 @@ class RunAccumulator:
         running again) takes back what the latest turn added (its text, items and
         usage). Snapshots taken before either keep showing the abandoned attempt.
         """
+        self.fold(event)
+        return _snapshot(self.state, self.event_count, self.text.length, event)
+
+    def snapshot(self) -> RunSnapshot:
+        """The snapshot after the latest event folded in: equal to what :meth:`add`
+        returned for it, as long as nothing was folded since (``throttle_latest``
+        after ``accumulate()`` builds only the snapshots it emits this way)."""
+        return _snapshot(self.state, self.event_count, self.text.length, self.event)
+
+    def fold(self, event: StreamEvent) -> None:
+        """Fold ``event`` in without building its snapshot (see :meth:`add`)."""
         e: Any = event
         kind = e.type
         self.event_count += 1
@@ -102,7 +124,8 @@ class RunAccumulator:
             if raw_kind == "response.output_text.delta" and self.in_turn:
                 # The hot path, nearly every event of a run: the shared state is unchanged.
                 self.text.append(data.delta)
-                return _snapshot(self.state, self.event_count, self.text.length, event)
+                self.event = event
+                return
             if not self.in_turn:
                 self.in_turn = True
                 state = self.state
@@ -139,7 +162,7 @@ class RunAccumulator:
             self.event_count = 1  # counting starts again with the restart
         if self.state.run_id is None:
             self.state = self.state._replace(run_id=e.run_id)
-        return _snapshot(self.state, self.event_count, self.text.length, event)
+        self.event = event  # last: a restart's ``__init__`` above resets it
 
     def _take_back_turn(self, discard_from: int) -> None:
         """Drop what the latest turn added if it began at ``discard_from`` or later, in new

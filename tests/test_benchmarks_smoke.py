@@ -35,7 +35,7 @@ def sections() -> list[Section]:
 def test_every_benchmark_reports_a_full_table(sections: list[Section]) -> None:
     keys = {s.key for s in sections}
     expected = {"throughput_one", "throughput_turns", "latency", "backpressure", "scaling"}
-    expected |= {"concurrency", "startup"}
+    expected |= {"concurrency", "memory", "startup"}
     if importlib.util.find_spec("uvicorn") is not None:
         expected |= {"http_chat", "http_responses", "http_concurrent"}
         expected |= {"e2e_responses", "e2e_chat"}

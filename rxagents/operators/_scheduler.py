@@ -122,13 +122,13 @@ class Clock:
     """The timers of one subscription of a time-based operator.
 
     Attributes:
-        start: ``start(seconds, callback)`` starts a one-shot timer calling
-            ``callback()`` and returns it (:class:`Timer`).
+        start: ``start(seconds, callback, *args)`` starts a one-shot timer calling
+            ``callback(*args)`` and returns it (:class:`Timer`), like ``loop.call_later``.
         guard: the decorator serializing the operator's callbacks with its timer
             callbacks, or ``None`` when they cannot overlap (see :func:`serialized`).
     """
 
-    start: Callable[[float, Callable[[], None]], Timer]
+    start: Callable[..., Timer]
     guard: Callable[[Callable[..., Any]], Callable[..., Any]] | None
 
 
@@ -150,9 +150,9 @@ def clock(
     if isinstance(loop, asyncio.AbstractEventLoop):
         return Clock(loop.call_later, guard)
 
-    def start(delay: float, callback: Callable[[], None]) -> Timer:
+    def start(delay: float, callback: Callable[..., None], *args: Any) -> Timer:
         run = callback if guard is None else guard(callback)
-        return _Scheduled(scheduler.schedule_relative(delay, lambda _s, _state: run()))
+        return _Scheduled(scheduler.schedule_relative(delay, lambda _s, _state: run(*args)))
 
     return Clock(start, guard)
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from functools import partial
 from typing import Any, Generic, TypeVar
 
 from reactivex import Observable, abc
@@ -92,7 +91,10 @@ class TimedSubscription(ABC, Generic[T, U]):
             self.cancel_timer()
         clock = self.clock
         assert clock is not None, "an operator without a clock started a timer"
-        self.timer = clock.start(delay, partial(self._fire, self._generation, callback))
+        # The generation and callback travel as the timer's arguments, not in a
+        # partial: one object less per timer, and a UI throttle over 1,000 runs
+        # keeps ~1,000 timers alive at once (each one the GC has to look at).
+        self.timer = clock.start(delay, self._fire, self._generation, callback)
 
     def cancel_timer(self) -> None:
         """Cancel the pending timer, if any."""

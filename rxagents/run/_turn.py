@@ -40,7 +40,7 @@ from rxagents.items import (
 from rxagents.models.base import Model, ModelProvider, ModelRequest, ToolSpec
 from rxagents.result import RunErrorDetails, RunResult
 from rxagents.run._hooks import HookCalls
-from rxagents.run._nesting import NestedChannel, ParentLink, StartSubRun
+from rxagents.run._nesting import NestedChannel, ParentLink, StartSubRun, Wakeup
 from rxagents.run._options import as_input_list, output_spec
 from rxagents.run._tool_calls import start_tool
 from rxagents.usage import Usage, model_call_usage
@@ -216,7 +216,7 @@ class Turn:
         self.to_start: ResponseFunctionToolCall | None = None
         self.running: set[asyncio.Task[ToolCallOutputItem]] = set()
         self.finished: list[asyncio.Task[ToolCallOutputItem]] = []
-        self.wakeup = asyncio.Event()
+        self.wakeup = Wakeup()
         self.nested = NestedChannel(self.wakeup)  # events of sub-runs started by its tools
         self.outputs: dict[str, ToolCallOutputItem | None] = {}
         """This turn's tool calls in model order, each with its output once it is done."""

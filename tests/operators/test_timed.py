@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 import pytest
@@ -166,8 +167,8 @@ def test_nothing_after_the_end_even_from_a_late_timer() -> None:
         def cancel(self) -> None:  # too late: the callback is already on its way
             return None
 
-    def start(_delay: float, callback: Callable[[], None]) -> Timer:
-        due.append(callback)
+    def start(_delay: float, callback: Callable[..., None], *args: Any) -> Timer:
+        due.append(partial(callback, *args))
         return _Late()
 
     out: list[object] = []
@@ -201,9 +202,9 @@ def test_a_new_timer_replaces_the_pending_one() -> None:
     assert scheduler.pending() == 0
 
 
-def _virtual_start(scheduler: TestScheduler) -> Callable[[float, Callable[[], None]], Timer]:
-    def start(delay: float, callback: Callable[[], None]) -> Timer:
-        disposable = scheduler.schedule_relative(delay, lambda _s, _st: callback())
+def _virtual_start(scheduler: TestScheduler) -> Callable[..., Timer]:
+    def start(delay: float, callback: Callable[..., None], *args: Any) -> Timer:
+        disposable = scheduler.schedule_relative(delay, lambda _s, _st: callback(*args))
 
         class _Cancel:
             def cancel(self) -> None:

@@ -110,3 +110,22 @@ def text_of_messages(messages: list[SSEMessage]) -> str:
         if m.event == "raw_response_event"
         and m.data["data"]["type"] == "response.output_text.delta"
     )
+
+
+async def start(http: httpx.AsyncClient, node: str, prompt: str) -> str:
+    """POST a run to a web node; its id."""
+    response = await http.post(f"{node}/runs", json={"input": prompt})
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def run_events(messages: list[SSEMessage]) -> list[SSEMessage]:
+    """The messages that are the run's events (they carry an SSE id)."""
+    return [m for m in messages if m.id is not None]
+
+
+def assert_gap_free(messages: list[SSEMessage]) -> None:
+    """The run's events are numbered 0, 1, 2, ... in SSE ids and sequence numbers alike."""
+    seqs = [int(m.id) for m in run_events(messages)]  # type: ignore[arg-type]
+    assert seqs == list(range(len(seqs)))
+    assert [m.data["sequence_number"] for m in run_events(messages)] == seqs

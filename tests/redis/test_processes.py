@@ -19,14 +19,22 @@ from rxagents.testing.grammar import assert_valid_run
 from tests.redis.agent_file import make_agent, reply_for
 from tests.redis.cluster import Cluster
 from tests.redis.conftest import RedisServer, free_port
-from tests.redis.helpers import SSEMessage, collect, sse, text_of_messages, until
+from tests.redis.helpers import (
+    assert_gap_free,
+    collect,
+    run_events,
+    sse,
+    start,
+    text_of_messages,
+    until,
+)
 
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     server = RedisServer(tmp_path_factory.mktemp("redis-cluster"), free_port())
     server.start()
-    nodes = Cluster(server, tmp_path_factory.mktemp("logs"))
+    nodes = Cluster(redis=server, logs=tmp_path_factory.mktemp("logs"))
     try:
         nodes.start_web()
         nodes.start_web()
@@ -52,22 +60,6 @@ async def redis(cluster: Cluster) -> AsyncIterator[Redis]:
     client = connect(cluster.redis.url)
     yield client
     await client.aclose()
-
-
-async def start(http: httpx.AsyncClient, node: str, prompt: str) -> str:
-    response = await http.post(f"{node}/runs", json={"input": prompt})
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
-
-
-def run_events(messages: list[SSEMessage]) -> list[SSEMessage]:
-    return [m for m in messages if m.id is not None]
-
-
-def assert_gap_free(messages: list[SSEMessage]) -> None:
-    seqs = [int(m.id) for m in run_events(messages)]  # type: ignore[arg-type]
-    assert seqs == list(range(len(seqs)))
-    assert [m.data["sequence_number"] for m in run_events(messages)] == seqs
 
 
 async def test_a_client_reads_half_from_node_a_and_the_rest_from_node_b(

@@ -17,8 +17,7 @@ from rxagents.redis import connect
 from rxagents.temporal import TemporalRuns
 from rxagents.testing.grammar import assert_valid_run
 from tests.redis.conftest import RedisServer
-from tests.redis.helpers import SSEMessage, collect, dumps, sse, until
-from tests.redis.test_processes import assert_gap_free
+from tests.redis.helpers import SSEMessage, assert_gap_free, collect, dumps, sse, start, until
 from tests.temporal.agent_file import make_agent, reply_for
 from tests.temporal.cluster import TemporalCluster
 from tests.temporal.server import DevServer
@@ -30,7 +29,10 @@ def cluster(
     temporal_server: DevServer, events_redis: RedisServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[TemporalCluster]:
     logs = tmp_path_factory.mktemp("temporal-cluster")
-    nodes = TemporalCluster(temporal_server, events_redis, logs, logs / "side-effects.txt")
+    side_effects = logs / "side-effects.txt"
+    nodes = TemporalCluster(
+        temporal=temporal_server, redis=events_redis, logs=logs, side_effects=side_effects
+    )
     try:
         nodes.start_worker()
         nodes.start_worker()
@@ -70,12 +72,6 @@ def shown_text(messages: list[SSEMessage]) -> str:
         elif m.event == "raw_response_event" and m.data["data"]["type"].endswith("text.delta"):
             deltas.append((m.data["sequence_number"], m.data["data"]["delta"]))
     return "".join(d for _, d in deltas)
-
-
-async def start(http: httpx.AsyncClient, node: str, prompt: str) -> str:
-    response = await http.post(f"{node}/runs", json={"input": prompt})
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
 
 
 async def test_a_client_reads_half_from_node_a_and_the_rest_from_node_b(
